@@ -5,14 +5,33 @@
 //!
 //! ```text
 //! source (Redis, Redis Cluster, pack file) → wire (raw hashes → typed records)
-//!   → kernel (pure recomputation) → checks / explain / snapshot → report (one exporter per format)
+//!   → kernel (pure recomputation) → checks / explain / snapshot
+//!   → report (one exporter per format) → stdout and --report files
+//!
 //! publish: inputs → kernel → wire::render_proposal → one HSET per symbol
 //! ```
 //!
-//! The kernel and the Python text formats are the compatibility core: they
-//! are tested bit for bit against vectors produced by the upstream kernel.
+//! `cli` holds the raw arguments and `config` validates them before
+//! `commands` runs anything. The kernel and the Python text formats are the
+//! compatibility core: they are tested bit for bit against vectors produced
+//! by the upstream kernel.
 
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod explain;
 pub mod kernel;
+pub mod keys;
+pub mod publish;
 pub mod pyfloat;
+pub mod recompute;
+pub mod report;
+pub mod snapshot;
+pub mod source;
 pub mod theta;
 pub mod wire;
+
+/// `killscope <version>`, as written to `publisher` and to packs.
+pub const TOOL: &str = concat!("killscope ", env!("CARGO_PKG_VERSION"));

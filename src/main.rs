@@ -1,1 +1,36 @@
-fn main() {}
+//! The `killscope` binary: parse, validate, run, exit. Everything else lives
+//! in the library so tests and benchmarks can reach it.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use killscope::cli::Cli;
+use killscope::config::Config;
+use killscope::error::Exit;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout (exit 0) and usage
+            // errors to stderr (exit 2, our "could not run").
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::CouldNotRun
+            } else {
+                Exit::Pass
+            }
+            .into();
+        }
+    };
+    match Config::from_cli(cli, &argv).and_then(killscope::commands::run) {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            eprintln!("killscope: error: {e}");
+            e.exit().into()
+        }
+    }
+}

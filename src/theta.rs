@@ -207,9 +207,9 @@ impl NamedTheta {
         NamedTheta::new(Theta::default(), Origin::Default)
     }
 
-    /// A short human label: `default (3b0c…)`.
+    /// A short human label: `default ebc2d52094cb5c11`.
     pub fn label(&self) -> String {
-        format!("{} ({})", self.origin, self.hash)
+        format!("{} {}", self.origin, self.hash)
     }
 }
 

@@ -1,0 +1,67 @@
+//! JUnit XML for CI: one test suite per symbol, one test case per check,
+//! named `SYMBOL::check-id` so every name is unique in the report.
+//! Warnings pass (with their message in system-out) unless `--strict`.
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Exporter, Unsupported, VerifyReport};
+use crate::checks::{CheckResult, Status};
+
+pub struct Junit;
+
+fn description(c: &CheckResult) -> String {
+    let mut text = c.message.clone();
+    if let Some(e) = &c.expected {
+        text.push_str(&format!("\nexpected: {e}"));
+    }
+    if let Some(a) = &c.actual {
+        text.push_str(&format!("\nactual:   {a}"));
+    }
+    text
+}
+
+fn non_success(kind: NonSuccessKind, c: &CheckResult) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(kind);
+    status
+        .set_message(c.message.clone())
+        .set_type(c.id.as_str())
+        .set_description(description(c));
+    status
+}
+
+impl Exporter for Junit {
+    fn verify(&self, r: &VerifyReport) -> Result<String, Unsupported> {
+        let mut report = Report::new("killscope verify");
+        for v in &r.verdicts {
+            let mut suite = TestSuite::new(v.symbol.as_str());
+            suite.add_property(Property::new("theta", v.theta.label()));
+            suite.add_property(Property::new("source", r.header.source.to_string()));
+            for c in &v.checks {
+                let status = match c.status {
+                    Status::Pass => TestCaseStatus::success(),
+                    Status::Warn if !r.strict => TestCaseStatus::success(),
+                    Status::Warn | Status::Fail => non_success(NonSuccessKind::Failure, c),
+                    Status::Error => non_success(NonSuccessKind::Error, c),
+                    Status::Skip => {
+                        let mut s = TestCaseStatus::skipped();
+                        s.set_message(c.message.clone());
+                        s
+                    }
+                };
+                let mut case = TestCase::new(format!("{}::{}", v.symbol, c.id), status);
+                case.set_classname(format!("killscope.{}", v.symbol));
+                if matches!(c.status, Status::Pass | Status::Warn) {
+                    let prefix = if c.status == Status::Warn {
+                        "warn: "
+                    } else {
+                        ""
+                    };
+                    case.set_system_out(format!("{prefix}{}", description(c)));
+                }
+                suite.add_test_case(case);
+            }
+            report.add_test_suite(suite);
+        }
+        report.to_string().map_err(|_| Unsupported)
+    }
+}

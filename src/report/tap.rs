@@ -1,0 +1,61 @@
+//! TAP version 14: one test point per check, `SYMBOL check-id` as the
+//! description, a YAML block with message, expected and actual under every
+//! point that is not ok. Skips use the `# SKIP` directive; warnings are ok
+//! with a `# warn:` note unless `--strict`.
+
+use std::fmt::Write;
+
+use super::{Exporter, Unsupported, VerifyReport};
+use crate::checks::Status;
+
+pub struct Tap;
+
+/// A YAML-safe scalar (a JSON string is a valid YAML flow scalar).
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+impl Exporter for Tap {
+    fn verify(&self, r: &VerifyReport) -> Result<String, Unsupported> {
+        let mut out = String::from("TAP version 14\n");
+        let _ = writeln!(out, "1..{}", r.summary.checks);
+        let mut n = 0;
+        for v in &r.verdicts {
+            for c in &v.checks {
+                n += 1;
+                let name = format!("{} {}", v.symbol, c.id);
+                let failing = match c.status {
+                    Status::Fail | Status::Error => true,
+                    Status::Warn => r.strict,
+                    Status::Pass | Status::Skip => false,
+                };
+                let one_line = c.message.replace(['\n', '#'], " ");
+                match c.status {
+                    Status::Skip => {
+                        let _ = writeln!(out, "ok {n} - {name} # SKIP {one_line}");
+                    }
+                    Status::Warn if !failing => {
+                        let _ = writeln!(out, "ok {n} - {name} # warn: {one_line}");
+                    }
+                    _ if !failing => {
+                        let _ = writeln!(out, "ok {n} - {name}");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "not ok {n} - {name}");
+                        let _ = writeln!(out, "  ---");
+                        let _ = writeln!(out, "  status: {}", c.status.as_str());
+                        let _ = writeln!(out, "  message: {}", quoted(&c.message));
+                        if let Some(e) = &c.expected {
+                            let _ = writeln!(out, "  expected: {}", quoted(e));
+                        }
+                        if let Some(a) = &c.actual {
+                            let _ = writeln!(out, "  actual: {}", quoted(a));
+                        }
+                        let _ = writeln!(out, "  ...");
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
