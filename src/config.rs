@@ -569,7 +569,7 @@ mod tests {
         .map(String::from);
         assert_eq!(
             command_line(&argv),
-            "killscope verify --redis-url redis://u:***@h:1/0 'it'\\''s'"
+            "killscope verify --redis-url 'redis://u:***@h:1/0' 'it'\\''s'"
         );
     }
 }
