@@ -172,7 +172,7 @@ fn header(
     let captured = (source.info().kind == SourceKind::Pack)
         .then(|| (capture.source.clone(), capture.captured_at));
     Header {
-        generated_at: Utc::now(),
+        generated_at: generation_time(),
         evaluated_at,
         source: source.info().clone(),
         captured,
@@ -181,6 +181,16 @@ fn header(
         command: command.to_owned(),
         warnings: capture.warnings.clone(),
     }
+}
+
+/// When a report is made: now, or `SOURCE_DATE_EPOCH` when set (the
+/// reproducible-builds convention), so archived reports can be byte-identical.
+fn generation_time() -> chrono::DateTime<Utc> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(Utc::now)
 }
 
 /// The clock a run judges by: `--now`, else a pack's capture time, else now.
