@@ -2,7 +2,9 @@
 
 mod cmd;
 mod fixtures;
+mod live;
 mod packs;
 mod pyfloat;
+mod redis_server;
 mod vectors;
 mod wire;
