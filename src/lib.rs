@@ -28,6 +28,7 @@ pub mod publish;
 pub mod pyfloat;
 pub mod recompute;
 pub mod report;
+pub mod signals;
 pub mod snapshot;
 pub mod source;
 pub mod theta;

@@ -10,10 +10,6 @@ mod verify;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command as Process;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
 
 use chrono::Utc;
 use clap::CommandFactory;
@@ -27,6 +23,8 @@ use crate::source::pack::{PackSource, write_atomically};
 use crate::source::redis::RedisSource;
 use crate::source::{Capture, Source, SourceKind};
 use crate::theta::{self, NamedTheta, Origin};
+
+pub use crate::signals::Interrupts;
 
 /// Runs a validated invocation.
 pub fn run(config: Config) -> Result<Exit> {
@@ -220,54 +218,6 @@ fn emit(
         write_atomically(path, &file)?;
     }
     write_stdout(text.as_bytes())
-}
-
-/// SIGINT/SIGTERM as an event loops can wait on: sleeping ends at once when
-/// a signal arrives. Installed only by commands that loop, so a one-shot
-/// command keeps the default (immediate) behaviour.
-pub struct Interrupts {
-    received: Arc<AtomicBool>,
-    events: Receiver<i32>,
-}
-
-impl Interrupts {
-    pub fn install() -> Result<Interrupts> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-            .map_err(|e| Error::io(Path::new("<signals>"), e))?;
-        let received = Arc::new(AtomicBool::new(false));
-        let (tx, events) = mpsc::channel();
-        let flag = Arc::clone(&received);
-        std::thread::spawn(move || {
-            for signal in signals.forever() {
-                flag.store(true, Ordering::SeqCst);
-                if tx.send(signal).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Interrupts { received, events })
-    }
-
-    pub fn received(&self) -> bool {
-        self.received.load(Ordering::SeqCst)
-    }
-
-    /// Sleeps for `duration`; returns true if a signal cut it short (or had
-    /// already arrived).
-    pub fn sleep(&self, duration: Duration) -> bool {
-        if self.received() {
-            return true;
-        }
-        match self.events.recv_timeout(duration) {
-            Ok(_) => true,
-            Err(RecvTimeoutError::Timeout) => self.received(),
-            Err(RecvTimeoutError::Disconnected) => {
-                std::thread::sleep(duration);
-                self.received()
-            }
-        }
-    }
 }
 
 /// How far back `service-active` looks for error lines in the journal.

@@ -327,14 +327,7 @@ impl RedisClient {
 
     /// `HGETALL` of every key, in one pipelined round trip (per node).
     pub fn hgetall_many(&mut self, keys: &[String]) -> Result<Vec<HashRead>> {
-        let cmds = keys
-            .iter()
-            .map(|k| {
-                let mut c = redis::cmd("HGETALL");
-                c.arg(k);
-                c
-            })
-            .collect();
+        let cmds = keys.iter().map(|k| hgetall(k)).collect();
         Ok(self.pipeline(cmds)?.into_iter().map(hash_read).collect())
     }
 
@@ -357,26 +350,38 @@ impl RedisClient {
             })
             .collect())
     }
+}
 
-    /// The newest `count` entries of a stream, newest first, each as its fields.
-    pub fn xrevrange(&mut self, key: &str, count: usize) -> Result<Vec<RawHash>> {
-        let mut cmd = redis::cmd("XREVRANGE");
-        cmd.arg(key).arg("+").arg("-").arg("COUNT").arg(count);
-        let reply = self.pipeline(vec![cmd])?.pop();
-        let Some(Ok(Value::Array(entries))) = reply else {
-            return Ok(Vec::new());
-        };
-        Ok(entries
-            .into_iter()
-            .filter_map(|entry| match entry {
-                Value::Array(mut parts) if parts.len() == 2 => match hash_read(Ok(parts.pop()?)) {
-                    HashRead::Found(fields) => Some(fields),
-                    HashRead::Missing | HashRead::Failed(_) => None,
-                },
-                _ => None,
-            })
-            .collect())
-    }
+/// `HGETALL key`.
+pub fn hgetall(key: &str) -> Cmd {
+    let mut cmd = redis::cmd("HGETALL");
+    cmd.arg(key);
+    cmd
+}
+
+/// `XREVRANGE key + - COUNT count`: the newest entries first.
+pub fn xrevrange(key: &str, count: usize) -> Cmd {
+    let mut cmd = redis::cmd("XREVRANGE");
+    cmd.arg(key).arg("+").arg("-").arg("COUNT").arg(count);
+    cmd
+}
+
+/// The entries of an XREVRANGE reply, each as its fields (a missing stream
+/// or a refused read gives none).
+pub fn stream_entries(reply: Reply) -> Vec<RawHash> {
+    let Ok(Value::Array(entries)) = reply else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Value::Array(mut parts) if parts.len() == 2 => match hash_read(Ok(parts.pop()?)) {
+                HashRead::Found(fields) => Some(fields),
+                HashRead::Missing | HashRead::Failed(_) => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 fn scan_cmd(cursor: u64, pattern: &str) -> Cmd {
@@ -442,7 +447,7 @@ fn is_connection_trouble(e: &RedisError) -> bool {
 }
 
 /// One HGETALL reply as a [`HashRead`].
-fn hash_read(reply: Reply) -> HashRead {
+pub fn hash_read(reply: Reply) -> HashRead {
     let reply = match reply {
         Ok(v) => v,
         Err(e) => return HashRead::Failed(e),

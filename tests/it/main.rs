@@ -4,6 +4,7 @@ mod cmd;
 mod fixtures;
 mod live;
 mod packs;
+mod publish;
 mod pyfloat;
 mod redis_server;
 mod vectors;

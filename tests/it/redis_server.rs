@@ -135,6 +135,7 @@ pub struct Builder {
     args: Vec<String>,
     password: Option<String>,
     tls: Option<(PathBuf, PathBuf, PathBuf)>,
+    port: Option<u16>,
 }
 
 impl Builder {
@@ -154,13 +155,19 @@ impl Builder {
         self
     }
 
+    /// Listen on this port (to restart a server where a client expects it).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     pub fn start(self) -> RedisServer {
         let binary = server_binary();
         let mut last_error = String::new();
         // Another test may grab the free port between our probe and the
         // server's bind; a few attempts make that race harmless.
         for _ in 0..5 {
-            let port = free_port();
+            let port = self.port.unwrap_or_else(free_port);
             let dir = tempfile::tempdir().expect("tempdir");
             let mut cmd = Command::new(&binary);
             cmd.args([

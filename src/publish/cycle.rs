@@ -1,0 +1,633 @@
+//! One publish cycle: inputs → kernel → records → one HSET each.
+//!
+//! All reads of a cycle go out in one pipelined round trip and all writes in
+//! another. Each symbol's proposal is a single HSET, so a reader never sees
+//! half a proposal or fields from two cycles. The rate limiter is upstream's
+//! `should_publish`, rule for rule, except that the in-memory cache changes
+//! only after a write succeeded — upstream updated it even when the write had
+//! failed, and then stayed silent until the next change.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use redis::Cmd;
+
+use super::positions::{self, Found};
+use crate::config::{PositionSource, PublishConfig};
+use crate::error::Result;
+use crate::kernel::{self, Action, KernelInput, Proposal, truthy};
+use crate::keys::Symbol;
+use crate::pyfloat;
+use crate::source::HashRead;
+use crate::source::redis::{self as redis_source, RedisClient, Reply};
+use crate::theta::{self, NamedTheta};
+use crate::wire::{
+    MarketStateRecord, Provenance, RiskProposalRecord, StopDecision, render_proposal, show_raw,
+};
+
+/// Upstream's stream cap (`maxlen=10000`, approximate trimming).
+pub const STREAM_MAXLEN: usize = 10_000;
+
+/// What the rate limiter remembers of the last published proposal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cached {
+    pub action: Action,
+    pub new_sl: Option<f64>,
+    pub kill_score: f64,
+    /// Unix seconds of the write.
+    pub at: f64,
+}
+
+/// Upstream's `should_publish`, rule for rule: (a) nothing cached; (b) the
+/// action changed; (c) both stops truthy and moved by more than `eps`
+/// relative — and if they are not both truthy, (d) they differ at all
+/// (`None` against a number, `0.0` counting as falsy); (e) K moved by more
+/// than `eps` absolute; (f) the cached proposal is older than `max_age`.
+pub fn should_publish(
+    cached: Option<&Cached>,
+    p: &Proposal,
+    now: f64,
+    eps: f64,
+    max_age: f64,
+) -> bool {
+    let Some(old) = cached else {
+        return true;
+    };
+    if p.action != old.action {
+        return true;
+    }
+    let truthy_sl = |sl: Option<f64>| sl.is_some_and(truthy);
+    if truthy_sl(p.new_sl_proposed) && truthy_sl(old.new_sl) {
+        let (new, prev) = (
+            p.new_sl_proposed.unwrap_or(f64::NAN),
+            old.new_sl.unwrap_or(f64::NAN),
+        );
+        if (new - prev).abs() / prev > eps {
+            return true;
+        }
+    } else if p.new_sl_proposed != old.new_sl {
+        return true;
+    }
+    if (p.kill_score - old.kill_score).abs() > eps {
+        return true;
+    }
+    now - old.at > max_age
+}
+
+/// What happened to one symbol in a cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Published {
+        proposal: Proposal,
+        stop: StopDecision,
+        position_source: &'static str,
+    },
+    Heartbeat,
+    /// No input to work from (no market state, no position): skipped quietly, as upstream.
+    Skipped(String),
+    /// Bad input, a kernel error or a failed write: skipped and logged.
+    Error(String),
+}
+
+/// The counts a cycle's log line reports.
+#[derive(Debug, Clone, Default)]
+pub struct CycleReport {
+    pub outcomes: BTreeMap<Symbol, Outcome>,
+    /// Writes that would have been sent (`--dry-run`), as shell-ready lines.
+    pub dry_run: Vec<String>,
+    /// Problems not tied to one symbol (a refused registry write, a bad discovered key).
+    pub notes: Vec<String>,
+}
+
+impl CycleReport {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.outcomes.values().filter(|o| f(o)).count()
+    }
+}
+
+/// The publisher's state across cycles.
+pub struct Publisher {
+    pub theta: NamedTheta,
+    cache: HashMap<Symbol, Cached>,
+}
+
+struct Computed {
+    symbol: Symbol,
+    proposal: Proposal,
+    market: kernel::MarketState,
+    position: kernel::Position,
+    position_source: &'static str,
+    stop: StopDecision,
+}
+
+impl Publisher {
+    pub fn new(theta: NamedTheta) -> Publisher {
+        Publisher {
+            theta,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The symbols of this cycle: the configured list, or every market-state
+    /// key (`--discover`).
+    fn symbols(
+        cfg: &PublishConfig,
+        client: &mut RedisClient,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<Symbol>> {
+        if let Some(list) = &cfg.symbols {
+            return Ok(list.clone());
+        }
+        let (pattern, head) = cfg.prefix.market_state_pattern();
+        let mut symbols = Vec::new();
+        for key in client.scan(&pattern)? {
+            match cfg.rule.check_bytes(&key[head.min(key.len())..]) {
+                Ok(s) => symbols.push(s),
+                Err(e) => notes.push(format!("skipping key {}: {e}", show_raw(&key))),
+            }
+        }
+        Ok(symbols)
+    }
+
+    /// Runs one cycle. `Err` only when Redis itself failed (the caller
+    /// reconnects); everything per-symbol is in the report.
+    pub fn cycle(
+        &mut self,
+        cfg: &PublishConfig,
+        client: &mut RedisClient,
+        now: DateTime<Utc>,
+    ) -> Result<CycleReport> {
+        let mut report = CycleReport::default();
+        let symbols = Self::symbols(cfg, client, &mut report.notes)?;
+        let inputs = read_inputs(cfg, client, &symbols)?;
+        let mut computed = Vec::new();
+        for symbol in &symbols {
+            match compute(cfg, &self.theta, symbol, &inputs) {
+                Ok(c) => computed.push(c),
+                Err(Rejected::Skipped(why)) => {
+                    report
+                        .outcomes
+                        .insert(symbol.clone(), Outcome::Skipped(why));
+                }
+                Err(Rejected::Error(why)) => {
+                    report.outcomes.insert(symbol.clone(), Outcome::Error(why));
+                }
+            }
+        }
+        self.write(cfg, client, computed, now, &mut report)?;
+        // Forget symbols no longer published, so the cache stays bounded.
+        self.cache.retain(|s, _| symbols.contains(s));
+        Ok(report)
+    }
+
+    fn write(
+        &mut self,
+        cfg: &PublishConfig,
+        client: &mut RedisClient,
+        computed: Vec<Computed>,
+        now: DateTime<Utc>,
+        report: &mut CycleReport,
+    ) -> Result<()> {
+        let now_secs = now.timestamp_micros() as f64 / 1e6;
+        let max_age = cfg.max_publish_age.as_secs_f64();
+        let mut cmds: Vec<Cmd> = Vec::new();
+        // (symbol, index of its HSET, index of its XADD, publish?) in `cmds`.
+        let mut plan = Vec::new();
+        for c in computed {
+            let key = cfg.prefix.proposal(&c.symbol);
+            let publish = should_publish(
+                self.cache.get(&c.symbol),
+                &c.proposal,
+                now_secs,
+                cfg.change_eps,
+                max_age,
+            );
+            if publish {
+                let provenance = Provenance {
+                    theta_hash: Some(self.theta.hash.clone()),
+                    position_source: Some(c.position_source.to_owned()),
+                    stop_source: Some(c.stop.source.as_str().to_owned()),
+                    publisher: Some(crate::TOOL.to_owned()),
+                };
+                let fields = render_proposal(&c.proposal, &c.market, &c.position, now, &provenance);
+                let hset_at = cmds.len();
+                cmds.push(hset(&key, &fields));
+                let xadd_at = cfg.stream.then(|| {
+                    cmds.push(xadd(
+                        &cfg.prefix.proposal_stream(),
+                        c.symbol.as_str(),
+                        &fields,
+                    ));
+                    cmds.len() - 1
+                });
+                plan.push((c, hset_at, xadd_at, true));
+            } else {
+                let hset_at = cmds.len();
+                cmds.push(hset(
+                    &key,
+                    &[("last_update_epoch", now.timestamp().to_string())],
+                ));
+                plan.push((c, hset_at, None, false));
+            }
+        }
+        let registry_at = cmds.len();
+        let mut set = redis::cmd("SET");
+        set.arg(cfg.prefix.theta(&self.theta.hash))
+            .arg(theta::canonical_json(&self.theta.theta));
+        cmds.push(set);
+
+        let replies: Vec<Reply> = if cfg.dry_run {
+            report.dry_run = cmds.iter().map(shell_line).collect();
+            vec![Ok(redis::Value::Okay); cmds.len()]
+        } else {
+            client.pipeline(cmds)?
+        };
+        if let Some(Err(e)) = replies.get(registry_at) {
+            report
+                .notes
+                .push(format!("theta registry write refused: {e}"));
+        }
+        for (c, hset_at, xadd_at, publish) in plan {
+            let written = match &replies[hset_at] {
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("writing {}: {e}", cfg.prefix.proposal(&c.symbol))),
+            };
+            let outcome = match (written, publish) {
+                (Err(e), _) => Outcome::Error(e),
+                (Ok(()), false) => Outcome::Heartbeat,
+                (Ok(()), true) => {
+                    self.cache.insert(
+                        c.symbol.clone(),
+                        Cached {
+                            action: c.proposal.action,
+                            new_sl: c.proposal.new_sl_proposed,
+                            kill_score: c.proposal.kill_score,
+                            at: now_secs,
+                        },
+                    );
+                    match xadd_at.map(|i| &replies[i]) {
+                        Some(Err(e)) => Outcome::Error(format!(
+                            "published, but XADD to {} failed: {e}",
+                            cfg.prefix.proposal_stream()
+                        )),
+                        _ => Outcome::Published {
+                            proposal: c.proposal,
+                            stop: c.stop,
+                            position_source: c.position_source,
+                        },
+                    }
+                }
+            };
+            report.outcomes.insert(c.symbol, outcome);
+        }
+        Ok(())
+    }
+}
+
+fn hset(key: &str, fields: &[(&str, String)]) -> Cmd {
+    let mut cmd = redis::cmd("HSET");
+    cmd.arg(key);
+    for (f, v) in fields {
+        cmd.arg(*f).arg(v);
+    }
+    cmd
+}
+
+fn xadd(stream: &str, symbol: &str, fields: &[(&str, String)]) -> Cmd {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(stream)
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(STREAM_MAXLEN)
+        .arg("*")
+        .arg("symbol")
+        .arg(symbol);
+    for (f, v) in fields {
+        cmd.arg(*f).arg(v);
+    }
+    cmd
+}
+
+/// A command as a line a person could paste into `redis-cli`.
+fn shell_line(cmd: &Cmd) -> String {
+    cmd.args_iter()
+        .map(|arg| match arg {
+            redis::Arg::Simple(bytes) => {
+                let text = String::from_utf8_lossy(bytes);
+                if !text.is_empty()
+                    && text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.:-+~*,".contains(c))
+                {
+                    text.into_owned()
+                } else {
+                    format!("'{}'", text.replace('\'', "'\\''"))
+                }
+            }
+            _ => "0".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every input of every symbol, from one pipelined round trip.
+struct Inputs {
+    market: BTreeMap<Symbol, HashRead>,
+    risk: BTreeMap<Symbol, HashRead>,
+    positions: BTreeMap<Symbol, Found>,
+}
+
+fn read_inputs(
+    cfg: &PublishConfig,
+    client: &mut RedisClient,
+    symbols: &[Symbol],
+) -> Result<Inputs> {
+    let prefix = &cfg.prefix;
+    let wants_hash = matches!(
+        cfg.position_source,
+        PositionSource::RedisHash | PositionSource::Auto
+    );
+    let wants_stream = matches!(
+        cfg.position_source,
+        PositionSource::RedisStream | PositionSource::Auto
+    );
+    let per_symbol = if wants_hash { 3 } else { 2 };
+    let mut cmds = Vec::with_capacity(symbols.len() * per_symbol + 1);
+    for s in symbols {
+        cmds.push(redis_source::hgetall(&prefix.market_state(s)));
+        cmds.push(redis_source::hgetall(&prefix.risk_proposal(s)));
+        if wants_hash {
+            cmds.push(redis_source::hgetall(&prefix.position(s)));
+        }
+    }
+    if wants_stream {
+        cmds.push(redis_source::xrevrange(
+            &prefix.execution_stream(),
+            positions::STREAM_LOOKBACK,
+        ));
+    }
+    let mut replies = client.pipeline(cmds)?.into_iter();
+    let mut market = BTreeMap::new();
+    let mut risk = BTreeMap::new();
+    let mut hash_positions = BTreeMap::new();
+    for s in symbols {
+        market.insert(
+            s.clone(),
+            redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+        );
+        risk.insert(
+            s.clone(),
+            redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+        );
+        if wants_hash {
+            hash_positions.insert(
+                s,
+                redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+            );
+        }
+    }
+    let stream = if wants_stream {
+        redis_source::stream_entries(replies.next().unwrap_or(Ok(redis::Value::Nil)))
+    } else {
+        Vec::new()
+    };
+    let hash_refs: BTreeMap<&Symbol, &HashRead> =
+        hash_positions.iter().map(|(s, r)| (*s, r)).collect();
+    let positions = positions::choose(cfg.position_source, prefix, symbols, &hash_refs, &stream);
+    Ok(Inputs {
+        market,
+        risk,
+        positions,
+    })
+}
+
+/// Why a symbol has nothing to write this cycle.
+enum Rejected {
+    Skipped(String),
+    Error(String),
+}
+
+/// Kernel inputs for one symbol, with killscope's deliberate differences from
+/// upstream: incomplete market state and FLAT/unknown sides are skipped with
+/// an error instead of being read as 0.0 and SHORT.
+fn compute(
+    cfg: &PublishConfig,
+    theta: &NamedTheta,
+    symbol: &Symbol,
+    inputs: &Inputs,
+) -> std::result::Result<Computed, Rejected> {
+    let prefix = &cfg.prefix;
+    let market_key = prefix.market_state(symbol);
+    let market = match inputs.market.get(symbol) {
+        Some(HashRead::Found(hash)) => MarketStateRecord::parse(&market_key, hash)
+            .to_kernel()
+            .map_err(|e| Rejected::Error(e.to_string()))?,
+        Some(HashRead::Failed(e)) => {
+            return Err(Rejected::Error(format!("{market_key} cannot be read: {e}")));
+        }
+        _ => {
+            return Err(Rejected::Skipped(format!(
+                "{market_key} does not exist (expired?)"
+            )));
+        }
+    };
+    let (position, position_source) = match inputs.positions.get(symbol) {
+        Some(Found::Position(p, source)) => (p.clone(), *source),
+        Some(Found::Invalid(e)) => return Err(Rejected::Error(e.clone())),
+        _ => {
+            return Err(Rejected::Skipped(format!(
+                "no position ({})",
+                cfg.position_source.as_str()
+            )));
+        }
+    };
+    if position.side != "LONG" && position.side != "SHORT" {
+        return Err(Rejected::Error(format!(
+            "position side {} is neither LONG nor SHORT; upstream would treat it as SHORT, killscope skips it",
+            show_raw(position.side.as_bytes())
+        )));
+    }
+    let risk_key = prefix.risk_proposal(symbol);
+    let risk = match inputs.risk.get(symbol) {
+        Some(HashRead::Found(hash)) => Some(RiskProposalRecord::parse(&risk_key, hash)),
+        _ => None,
+    };
+    let stop = StopDecision::resolve(risk.as_ref(), cfg.fallback_stop_pct);
+    let input = KernelInput {
+        position,
+        market,
+        stop_dist_pct: Some(stop.stop_dist_pct),
+    };
+    let proposal = kernel::compute(&input, &theta.theta)
+        .map_err(|e| Rejected::Error(format!("kernel: {e}")))?;
+    Ok(Computed {
+        symbol: symbol.clone(),
+        proposal,
+        market: input.market,
+        position: input.position,
+        position_source,
+        stop,
+    })
+}
+
+/// `action=… K=… R_net=… stop=…` for a per-symbol log line.
+pub fn describe(p: &Proposal, stop: &StopDecision, position_source: &str) -> String {
+    format!(
+        "action={} K={} R_net={} new_sl={} stop_source={} position_source={position_source}",
+        p.action,
+        pyfloat::format(p.kill_score),
+        pyfloat::format(p.r_net),
+        pyfloat::format_opt(p.new_sl_proposed),
+        stop.source,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{Components, ReasonCode};
+
+    fn proposal(action: Action, sl: Option<f64>, k: f64) -> Proposal {
+        Proposal {
+            action,
+            new_sl_proposed: sl,
+            r_net: 0.0,
+            risk_unit: 1.0,
+            cost_est: 0.0,
+            kill_score: k,
+            reason_codes: vec![ReasonCode::ProfitLock],
+            components: Components {
+                regime_flip: 0.0,
+                sigma_spike: 0.0,
+                ts_drop: 0.0,
+                age_penalty: 0.0,
+            },
+            z: 0.0,
+            tranche_weights: [1.0 / 3.0; 3],
+        }
+    }
+
+    fn cached(action: Action, sl: Option<f64>, k: f64) -> Cached {
+        Cached {
+            action,
+            new_sl: sl,
+            kill_score: k,
+            at: 100.0,
+        }
+    }
+
+    const EPS: f64 = 0.001;
+    const AGE: f64 = 60.0;
+
+    #[test]
+    fn first_sight_and_action_changes_publish() {
+        let p = proposal(Action::None, None, 0.5);
+        assert!(should_publish(None, &p, 101.0, EPS, AGE));
+        assert!(should_publish(
+            Some(&cached(Action::Partial25, None, 0.5)),
+            &p,
+            101.0,
+            EPS,
+            AGE
+        ));
+    }
+
+    #[test]
+    fn unchanged_proposals_wait_for_max_age() {
+        let old = cached(Action::Partial25, Some(100.2), 0.5);
+        let p = proposal(Action::Partial25, Some(100.2), 0.5);
+        assert!(!should_publish(Some(&old), &p, 160.0, EPS, AGE));
+        assert!(should_publish(Some(&old), &p, 160.5, EPS, AGE));
+    }
+
+    #[test]
+    fn stop_rules_follow_python_truthiness() {
+        let old = cached(Action::None, Some(100.0), 0.5);
+        // (c) relative move above eps
+        assert!(should_publish(
+            Some(&old),
+            &proposal(Action::None, Some(100.2), 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        assert!(!should_publish(
+            Some(&old),
+            &proposal(Action::None, Some(100.05), 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        // (d) None against a number, and 0.0 is falsy but still differs from None
+        assert!(should_publish(
+            Some(&old),
+            &proposal(Action::None, None, 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        let zero = cached(Action::None, Some(0.0), 0.5);
+        assert!(should_publish(
+            Some(&zero),
+            &proposal(Action::None, None, 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        assert!(!should_publish(
+            Some(&zero),
+            &proposal(Action::None, Some(0.0), 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        let none = cached(Action::None, None, 0.5);
+        assert!(!should_publish(
+            Some(&none),
+            &proposal(Action::None, None, 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+        // A NaN stop is truthy; its relative move is NaN, which is not > eps.
+        let nan = cached(Action::None, Some(f64::NAN), 0.5);
+        assert!(!should_publish(
+            Some(&nan),
+            &proposal(Action::None, Some(f64::NAN), 0.5),
+            101.0,
+            EPS,
+            AGE
+        ));
+    }
+
+    #[test]
+    fn kill_score_moves_are_absolute() {
+        let old = cached(Action::None, None, 0.5);
+        assert!(should_publish(
+            Some(&old),
+            &proposal(Action::None, None, 0.5011),
+            101.0,
+            EPS,
+            AGE
+        ));
+        assert!(!should_publish(
+            Some(&old),
+            &proposal(Action::None, None, 0.5009),
+            101.0,
+            EPS,
+            AGE
+        ));
+    }
+
+    #[test]
+    fn dry_run_lines_are_pasteable() {
+        let cmd = hset(
+            "quantum:harvest:proposal:BTCUSDT",
+            &[("reason_codes", String::new()), ("R_net", "1.5".into())],
+        );
+        assert_eq!(
+            shell_line(&cmd),
+            "HSET quantum:harvest:proposal:BTCUSDT reason_codes '' R_net 1.5"
+        );
+    }
+}
