@@ -303,6 +303,10 @@ pub struct VerifyArgs {
         requires = "retry_timeout"
     )]
     pub sleep: String,
+
+    /// Table format: show the component table and every check for passing symbols too.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

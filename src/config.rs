@@ -199,7 +199,12 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-fn output(args: &cli::OutputArgs, kind: ReportKind, color: ColorChoice) -> Result<Output> {
+fn output(
+    args: &cli::OutputArgs,
+    kind: ReportKind,
+    color: ColorChoice,
+    verbose: bool,
+) -> Result<Output> {
     let check = |format: Format| {
         if report::supports(format, kind) {
             Ok(format)
@@ -235,6 +240,7 @@ fn output(args: &cli::OutputArgs, kind: ReportKind, color: ColorChoice) -> Resul
         format: check(args.format)?,
         style: Style {
             color: use_color(color, std::io::stdout().is_terminal()),
+            verbose,
         },
         reports,
     })
@@ -361,7 +367,8 @@ impl Config {
                     out: &cli::OutputArgs,
                     raw_symbols: &[String],
                     now: Option<&str>,
-                    kind: ReportKind|
+                    kind: ReportKind,
+                    verbose: bool|
          -> Result<ReadConfig> {
             let spec = match &source.from {
                 Some(path) => SourceSpec::Pack(path.clone()),
@@ -373,7 +380,7 @@ impl Config {
                 rule: common.rule.clone(),
                 selection: symbols(&common.rule, raw_symbols)?,
                 theta: theta_choice(theta)?,
-                output: output(out, kind, common.color)?,
+                output: output(out, kind, common.color, verbose)?,
                 now: parse_now(now)?,
                 command_line: common.command_line.clone(),
             })
@@ -387,6 +394,7 @@ impl Config {
                     &a.symbols,
                     a.now.as_deref(),
                     ReportKind::Verify,
+                    a.verbose,
                 )?;
                 if a.systemd_unit.is_some() && matches!(read.source, SourceSpec::Pack(_)) {
                     return Err(Error::usage(
@@ -425,6 +433,7 @@ impl Config {
                     &a.symbols,
                     a.now.as_deref(),
                     ReportKind::Snapshot,
+                    false,
                 )?;
                 let watch = a
                     .watch
@@ -451,6 +460,7 @@ impl Config {
                     &a.symbols,
                     a.now.as_deref(),
                     ReportKind::Explain,
+                    false,
                 )?,
             }),
             cli::Command::Publish(a) => Command::Publish(publish_config(a, g, &common)?),

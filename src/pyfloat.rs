@@ -21,32 +21,74 @@ use std::fmt;
 
 /// Formats `x` exactly as Python's `str(x)` / `repr(x)` does.
 pub fn format(x: f64) -> String {
+    let mut out = String::with_capacity(24);
+    format_into(&mut out, x);
+    out
+}
+
+/// A fixed buffer for Rust's `{:e}` output, so formatting allocates only
+/// the result (verify formats hundreds of thousands of numbers).
+struct Scratch {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl fmt::Write for Scratch {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Appends Python's `str(x)` to `out`.
+pub fn format_into(out: &mut String, x: f64) {
     if x.is_nan() {
-        return "nan".to_owned();
+        out.push_str("nan");
+        return;
     }
     if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
+        out.push_str(if x > 0.0 { "inf" } else { "-inf" });
+        return;
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+        out.push_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
     }
-    // `{:e}` yields the shortest round-trip digits as `-d.ddde-N`.
-    let sci = std::format!("{x:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", mantissa),
+    // `{:e}` yields the shortest round-trip digits as `-d.ddde-N`; at most
+    // 17 digits, a sign, a point and a 4-character exponent fit easily.
+    let mut scratch = Scratch {
+        bytes: [0; 40],
+        len: 0,
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-
-    let mut out = String::with_capacity(digits.len() + 8);
-    out.push_str(sign);
+    let _ = fmt::Write::write_fmt(&mut scratch, format_args!("{x:e}"));
+    let sci = &scratch.bytes[..scratch.len];
+    let e_at = sci.iter().position(|b| *b == b'e').unwrap_or(sci.len());
+    let exponent: i32 = std::str::from_utf8(&sci[(e_at + 1).min(sci.len())..])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let mut mantissa = &sci[..e_at];
+    if let [b'-', rest @ ..] = mantissa {
+        out.push('-');
+        mantissa = rest;
+    }
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for &b in mantissa.iter().filter(|b| **b != b'.') {
+        if let Some(slot) = digits.get_mut(n) {
+            *slot = b;
+            n += 1;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
     if (-4..16).contains(&exponent) {
         if exponent >= 0 {
             let int_len = exponent as usize + 1;
             if digits.len() <= int_len {
-                out.push_str(&digits);
+                out.push_str(digits);
                 out.extend(std::iter::repeat_n('0', int_len - digits.len()));
                 out.push_str(".0");
             } else {
@@ -57,7 +99,7 @@ pub fn format(x: f64) -> String {
         } else {
             out.push_str("0.");
             out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(&digits);
+            out.push_str(digits);
         }
     } else {
         out.push_str(&digits[..1]);
@@ -67,9 +109,12 @@ pub fn format(x: f64) -> String {
         }
         out.push('e');
         out.push(if exponent < 0 { '-' } else { '+' });
-        out.push_str(&std::format!("{:02}", exponent.unsigned_abs()));
+        let magnitude = exponent.unsigned_abs();
+        if magnitude < 10 {
+            out.push('0');
+        }
+        let _ = fmt::Write::write_fmt(out, format_args!("{magnitude}"));
     }
-    out
 }
 
 /// Formats an optional float the way upstream's `str()` does: `None` for no value.

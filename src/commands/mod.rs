@@ -213,8 +213,17 @@ fn emit(
     let text = render(report::exporter(output.format, output.style).as_ref())
         .map_err(|_| Error::usage("this format cannot render this report"))?;
     for (format, path) in &output.reports {
-        let file = render(report::exporter(*format, Style { color: false }).as_ref())
-            .map_err(|_| Error::usage("this format cannot render this report"))?;
+        let file = render(
+            report::exporter(
+                *format,
+                Style {
+                    color: false,
+                    verbose: output.style.verbose,
+                },
+            )
+            .as_ref(),
+        )
+        .map_err(|_| Error::usage("this format cannot render this report"))?;
         write_atomically(path, &file)?;
     }
     write_stdout(text.as_bytes())

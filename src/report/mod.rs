@@ -30,6 +30,9 @@ use crate::theta::NamedTheta;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Style {
     pub color: bool,
+    /// Show details of passing symbols too (the table shows them on one
+    /// line otherwise, so what needs attention stands out).
+    pub verbose: bool,
 }
 
 /// Facts every report states in its header.

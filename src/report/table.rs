@@ -150,7 +150,8 @@ impl Table {
         }
     }
 
-    fn symbol_block(&self, out: &mut String, v: &SymbolVerdict) {
+    /// `BTCUSDT  PASS  PARTIAL_75  R_net 7.01…  K 0.52…  (11 pass, 1 skip)`
+    fn symbol_line(&self, out: &mut String, v: &SymbolVerdict) {
         let counts = |s: Status| v.checks.iter().filter(|c| c.status == s).count();
         let tally: Vec<String> = Status::ALL
             .iter()
@@ -159,7 +160,7 @@ impl Table {
             .collect();
         let _ = writeln!(
             out,
-            "\n{}  {}  {}  R_net {}  K {}  ({})",
+            "{}  {}  {}  R_net {}  K {}  ({})",
             self.bold(v.symbol.as_str()),
             self.status_word(v.status),
             v.published.action.map_or("—", |a| a.as_str()),
@@ -167,6 +168,11 @@ impl Table {
             opt(v.published.kill_score),
             tally.join(", ")
         );
+    }
+
+    fn symbol_block(&self, out: &mut String, v: &SymbolVerdict) {
+        out.push('\n');
+        self.symbol_line(out, v);
         if let Some(note) = &v.theta_note {
             let _ = writeln!(out, "{} {note}", self.status_word(Status::Warn));
         } else if v.theta.origin == crate::theta::Origin::Registry {
@@ -212,7 +218,19 @@ impl Exporter for Table {
             r.tolerance,
             if r.strict { " · strict" } else { "" }
         );
-        for v in &r.verdicts {
+        // Symbols that passed get one line; the rest get their component
+        // table and every check, so what needs attention stands out.
+        let (quiet, loud): (Vec<&SymbolVerdict>, Vec<&SymbolVerdict>) = r
+            .verdicts
+            .iter()
+            .partition(|v| v.status == Status::Pass && !self.style.verbose);
+        if !quiet.is_empty() {
+            out.push('\n');
+            for v in quiet {
+                self.symbol_line(&mut out, v);
+            }
+        }
+        for v in loud {
             self.symbol_block(&mut out, v);
         }
         let s = &r.summary;

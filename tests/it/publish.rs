@@ -356,6 +356,25 @@ fn verify_right_after_publish_passes_every_check() {
     assert_eq!(json["summary"]["fail"], 0);
     assert_eq!(json["summary"]["warn"], 0, "{}", report.stdout);
     assert_eq!(json["summary"]["pass"], 33);
+    // The table shows passing symbols on one line each; -v adds their
+    // component tables and checks.
+    let quiet = Killscope::new()
+        .args(["verify", "--redis-url", &server.url()])
+        .run();
+    quiet
+        .code(0)
+        .stdout_has("\nETHUSDT  PASS  FULL_CLOSE_PROPOSED");
+    assert!(
+        !quiet.stdout.contains("kill-score-reproduces"),
+        "{}",
+        quiet.stdout
+    );
+    Killscope::new()
+        .args(["verify", "-v", "--redis-url", &server.url()])
+        .run()
+        .code(0)
+        .stdout_has("PASS   kill-score-reproduces")
+        .stdout_has("│ sigma_spike ┆");
     // With synthetic positions only position-real warns.
     Killscope::new()
         .args([
@@ -958,7 +977,11 @@ fn a_reader_never_sees_fields_from_two_cycles() {
             .expect("connect");
         let mut n = 0u64;
         while !flipping.load(std::sync::atomic::Ordering::Relaxed) {
-            let state = if n.is_multiple_of(2) { state_b } else { state_a };
+            let state = if n.is_multiple_of(2) {
+                state_b
+            } else {
+                state_a
+            };
             let _: () = con
                 .hset_multiple("quantum:marketstate:ETHUSDT", &state)
                 .expect("HSET");
