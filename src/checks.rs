@@ -10,8 +10,9 @@
 //! `service-active`, facts gathered beforehand), which is why a pack verifies
 //! offline exactly as it did live.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -19,7 +20,7 @@ use crate::kernel::{self, Action, Component, Components};
 use crate::keys::Symbol;
 use crate::pyfloat;
 use crate::recompute::{self, Inputs, KillScore, Match};
-use crate::source::{Capture, HashKind, HashRead};
+use crate::source::{Capture, HashKind, HashRead, SymbolCapture};
 use crate::theta::NamedTheta;
 use crate::wire::{Field, MarketStateRecord, Problem, ProposalRecord};
 
@@ -355,75 +356,66 @@ pub fn judge(
     settings: &Settings,
     service: Option<&ServiceState>,
 ) -> Vec<SymbolVerdict> {
-    let records: Vec<(&Symbol, Option<ProposalRecord>)> = capture
-        .symbols
-        .iter()
-        .map(|(symbol, cap)| {
-            let rec = cap
-                .get(HashKind::Proposal)
-                .map(|h| ProposalRecord::parse(&capture.prefix.proposal(symbol), h));
-            (symbol, rec)
-        })
-        .collect();
-    let twins = identical_positions(&records);
-    records
-        .iter()
-        .map(|(symbol, rec)| {
-            let cap = &capture.symbols[*symbol];
-            let market_read = cap.read(HashKind::MarketState);
-            let market = cap
-                .get(HashKind::MarketState)
-                .map(|h| MarketStateRecord::parse(&capture.prefix.market_state(symbol), h));
-            let (theta, theta_note) = match rec {
-                Some(rec) => book.for_proposal(rec),
-                None => (book.run.clone(), None),
-            };
-            let ctx = Ctx {
-                key: capture.prefix.proposal(symbol),
-                proposal_read: cap.read(HashKind::Proposal),
-                rec: rec.as_ref(),
-                market: market.as_ref(),
-                market_read,
-                theta: &theta,
-                book,
-                settings,
-                twins: twins.get(*symbol).map(Vec::as_slice).unwrap_or(&[]),
-            };
-            ctx.verdict((*symbol).clone(), theta.clone(), theta_note, service)
-        })
-        .collect()
+    let symbols: Vec<(&Symbol, &SymbolCapture)> = capture.symbols.iter().collect();
+    // position-real looks across symbols; everything else needs one symbol
+    // at a time, so each proposal is parsed, judged and dropped in turn.
+    let twins = identical_positions(&symbols);
+    crate::parallel::map(&symbols, |(symbol, cap)| {
+        let rec = cap
+            .get(HashKind::Proposal)
+            .map(|h| ProposalRecord::parse(&capture.prefix.proposal(symbol), h));
+        let market_read = cap.read(HashKind::MarketState);
+        let market = cap
+            .get(HashKind::MarketState)
+            .map(|h| MarketStateRecord::parse(&capture.prefix.market_state(symbol), h));
+        let (theta, theta_note) = match &rec {
+            Some(rec) => book.for_proposal(rec),
+            None => (book.run.clone(), None),
+        };
+        let ctx = Ctx {
+            symbol,
+            key: capture.prefix.proposal(symbol),
+            proposal_read: cap.read(HashKind::Proposal),
+            rec: rec.as_ref(),
+            market: market.as_ref(),
+            market_read,
+            theta: &theta,
+            book,
+            settings,
+            twins: twins.get(*symbol).map_or(&[], |g| g.as_slice()),
+        };
+        ctx.verdict((*symbol).clone(), theta.clone(), theta_note, service)
+    })
 }
 
-/// Symbols whose proposals carry exactly the same position fields.
-fn identical_positions(
-    records: &[(&Symbol, Option<ProposalRecord>)],
-) -> BTreeMap<Symbol, Vec<Symbol>> {
-    let mut by_position: BTreeMap<String, Vec<Symbol>> = BTreeMap::new();
-    for (symbol, rec) in records {
-        let Some(rec) = rec else { continue };
-        let parts = (
-            rec.position_side.as_ref(),
-            rec.position_age_sec.as_ref(),
-            rec.position_current_price.as_ref(),
-            rec.position_entry_price.as_ref(),
-            rec.position_unrealized_pnl.as_ref(),
-        );
-        if let (Ok(side), Ok(age), Ok(cur), Ok(entry), Ok(pnl)) = parts {
-            let key = format!("{side}|{age:?}|{cur:?}|{entry:?}|{pnl:?}");
-            by_position.entry(key).or_default().push((*symbol).clone());
+/// Groups of symbols whose proposals carry exactly the same position
+/// fields, by member. Each group is shared by its members, so ten thousand
+/// symbols on the same synthetic position cost one list, not ten thousand.
+fn identical_positions<'a>(
+    symbols: &[(&'a Symbol, &SymbolCapture)],
+) -> HashMap<&'a Symbol, Arc<Vec<Symbol>>> {
+    let fingerprints = crate::parallel::map(symbols, |(_, cap)| {
+        cap.get(HashKind::Proposal)
+            .and_then(ProposalRecord::position_fingerprint)
+    });
+    let mut by_position: HashMap<String, Vec<&Symbol>> = HashMap::new();
+    for ((symbol, _), fingerprint) in symbols.iter().zip(fingerprints) {
+        if let Some(fingerprint) = fingerprint {
+            by_position.entry(fingerprint).or_default().push(symbol);
         }
     }
-    let mut twins = BTreeMap::new();
+    let mut twins = HashMap::new();
     for group in by_position.into_values().filter(|g| g.len() > 1) {
-        for symbol in &group {
-            let others = group.iter().filter(|s| *s != symbol).cloned().collect();
-            twins.insert(symbol.clone(), others);
+        let shared = Arc::new(group.iter().map(|s| (*s).clone()).collect::<Vec<_>>());
+        for symbol in group {
+            twins.insert(symbol, Arc::clone(&shared));
         }
     }
     twins
 }
 
 struct Ctx<'a> {
+    symbol: &'a Symbol,
     key: String,
     proposal_read: &'a HashRead,
     rec: Option<&'a ProposalRecord>,
@@ -432,6 +424,7 @@ struct Ctx<'a> {
     theta: &'a NamedTheta,
     book: &'a ThetaBook,
     settings: &'a Settings,
+    /// Every symbol with exactly this position, this one included.
     twins: &'a [Symbol],
 }
 
@@ -1063,11 +1056,13 @@ impl Ctx<'_> {
         let expected: Vec<&str> = expected.iter().map(|c| c.as_str()).collect();
         let expected_text = expected.join(",");
         let actual_text = codes.join(",");
+        // The published list comes from whoever wrote the hash: a CR/LF or
+        // a 10 MB value must not reach the report as it is.
         let show = |t: &str| {
             if t.is_empty() {
                 "(none)".to_owned()
             } else {
-                t.to_owned()
+                crate::wire::show_text(t)
             }
         };
         let result = if expected_text == actual_text {
@@ -1289,9 +1284,19 @@ impl Ctx<'_> {
                 f(pnl)
             ));
         }
-        if !self.twins.is_empty() {
-            let names: Vec<&str> = self.twins.iter().map(Symbol::as_str).collect();
-            reasons.push(format!("the same position as {}", names.join(", ")));
+        let others: Vec<&str> = self
+            .twins
+            .iter()
+            .filter(|s| *s != self.symbol)
+            .map(Symbol::as_str)
+            .collect();
+        if !others.is_empty() {
+            const NAMED: usize = 5;
+            let mut names = others[..others.len().min(NAMED)].join(", ");
+            if others.len() > NAMED {
+                names.push_str(&format!(" and {} more", others.len() - NAMED));
+            }
+            reasons.push(format!("the same position as {names}"));
         }
         let actual = format!("age={} entry={} pnl={}", f(age), f(entry), f(pnl));
         if reasons.is_empty() {

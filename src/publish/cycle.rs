@@ -7,7 +7,7 @@
 //! only after a write succeeded — upstream updated it even when the write had
 //! failed, and then stayed silent until the next change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use redis::Cmd;
@@ -176,7 +176,8 @@ impl Publisher {
         }
         self.write(cfg, client, computed, now, &mut report)?;
         // Forget symbols no longer published, so the cache stays bounded.
-        self.cache.retain(|s, _| symbols.contains(s));
+        let current: HashSet<&Symbol> = symbols.iter().collect();
+        self.cache.retain(|s, _| current.contains(s));
         Ok(report)
     }
 

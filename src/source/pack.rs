@@ -9,11 +9,12 @@
 //! Packs are written to a temporary file in the target directory and renamed
 //! into place, so a crash or a lost connection never leaves half a pack.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -96,11 +97,14 @@ fn hash_to_json(hash: &RawHash) -> Map<String, Value> {
     map
 }
 
+/// A field name and value, borrowed from the JSON text or decoded from hex.
+type FieldBytes<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 fn hash_from_json(map: &Map<String, Value>, place: &str) -> std::result::Result<RawHash, String> {
-    let mut hash = RawHash::new();
+    let mut pairs: Vec<FieldBytes> = Vec::with_capacity(map.len());
     for (key, value) in map {
         match value {
-            Value::String(text) => hash.insert(key.as_bytes(), text.as_bytes()),
+            Value::String(text) => pairs.push((key.as_bytes().into(), text.as_bytes().into())),
             Value::Object(entry) => {
                 let field = |name: &str| {
                     entry
@@ -109,7 +113,7 @@ fn hash_from_json(map: &Map<String, Value>, place: &str) -> std::result::Result<
                         .and_then(unhex)
                         .ok_or_else(|| format!("{place} field {key:?}: {name} is not hex"))
                 };
-                hash.insert(field("name_hex")?, field("value_hex")?);
+                pairs.push((field("name_hex")?.into(), field("value_hex")?.into()));
             }
             other => {
                 return Err(format!(
@@ -119,7 +123,7 @@ fn hash_from_json(map: &Map<String, Value>, place: &str) -> std::result::Result<
             }
         }
     }
-    Ok(hash)
+    Ok(pairs.into_iter().collect())
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -219,7 +223,9 @@ pub fn from_json(text: &str, rule: &SymbolRule) -> std::result::Result<Capture, 
         serde_json::from_value(value).map_err(|e| format!("malformed pack: {e}"))?;
     let captured_at = DateTime::parse_from_rfc3339(&file.captured_at)
         .map_err(|e| format!("captured_at {:?}: {e}", file.captured_at))?
-        .with_timezone(&Utc);
+        .with_timezone(&Utc)
+        // A pack records microseconds; finer digits would not survive a rewrite.
+        .trunc_subsecs(6);
     let kind = SourceKind::parse(&file.source.kind).ok_or_else(|| {
         format!(
             "source.kind {:?} is not redis, redis-cluster or pack",
@@ -364,12 +370,27 @@ mod tests {
     fn binary_fields_round_trip_losslessly() {
         let mut hash = RawHash::new();
         hash.insert("kill_score", "0.75");
-        hash.insert("bad", b"\xff\x00".to_vec());
-        hash.insert(b"\xfe".to_vec(), "x");
+        hash.insert("bad", b"\xff\x00");
+        hash.insert(b"\xfe", "x");
         hash.insert("hex:fe", "collides with the placeholder");
         let json = hash_to_json(&hash);
         assert_eq!(json.get("kill_score"), Some(&Value::String("0.75".into())));
         assert_eq!(hash_from_json(&json, "t"), Ok(hash));
+    }
+
+    #[test]
+    fn capture_times_finer_than_a_microsecond_survive_a_rewrite() {
+        // Found by the pack_json fuzz target: nanoseconds were read, then
+        // lost when the pack was written again.
+        let text = format!(
+            r#"{{"schema": "{SCHEMA}", "captured_at": "2026-01-23T01:08:25.000000900Z",
+                "tool": "killscope 0.1.0", "source": {{"kind": "redis", "target": "redis://h/0"}},
+                "prefix": "quantum", "policy": null, "thetas": {{}}, "symbols": {{}}}}"#
+        );
+        let rule = SymbolRule::default_rule();
+        let first = from_json(&text, &rule).expect("a valid pack");
+        let again = from_json(&to_json(&first), &rule).expect("a written pack reads back");
+        assert_eq!(first, again);
     }
 
     #[test]

@@ -146,6 +146,25 @@ impl ProposalRecord {
         }
     }
 
+    /// The position a proposal was computed for (side, age, prices, pnl) as
+    /// one comparable string, when all five fields parse: what
+    /// `position-real` compares across symbols, without a full parse.
+    pub fn position_fingerprint(hash: &RawHash) -> Option<String> {
+        let r = FieldReader::new("", hash);
+        let side = r.text("position_side").ok()?;
+        let [age, current, entry, pnl] = [
+            "position_age_sec",
+            "position_current_price",
+            "position_entry_price",
+            "position_unrealized_pnl",
+        ]
+        .map(|field| r.number(field).ok());
+        Some(format!(
+            "{side}|{:?}|{:?}|{:?}|{:?}",
+            age?, current?, entry?, pnl?
+        ))
+    }
+
     pub fn component(&self, c: Component) -> &Field<f64> {
         &self.components[c as usize]
     }

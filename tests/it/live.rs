@@ -563,3 +563,51 @@ fn watch_redraws_until_interrupted_and_exits_130() {
     assert!(killed.success());
     assert_eq!(child.wait().expect("wait").code(), Some(130));
 }
+
+#[test]
+fn thousands_of_symbols_read_over_several_connections_stay_in_order() {
+    // Enough commands that big pipelines are split across connections
+    // (and threads): a reply handed to the wrong symbol would make its
+    // components disagree with its market state.
+    const SYMBOLS: usize = 3000;
+    let server = RedisServer::start();
+    let mut pipe = redis::pipe();
+    for cmd in crate::fleet::hset_commands(SYMBOLS) {
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.query::<()>(&mut server.client())
+        .expect("load the fleet");
+    Killscope::new()
+        .args([
+            "publish",
+            "--once",
+            "--discover",
+            "--redis-url",
+            &server.url(),
+        ])
+        .run()
+        .code(0)
+        .stderr_has(&format!(
+            "published={SYMBOLS} heartbeats=0 skipped=0 errors=0"
+        ));
+    let run = Killscope::new()
+        .args(["verify", "--format", "json", "--redis-url", &server.url()])
+        .run();
+    run.code(0);
+    let report = run.json();
+    assert_eq!(report["summary"]["symbols"], SYMBOLS);
+    assert_eq!(
+        report["summary"]["pass"],
+        SYMBOLS * 11,
+        "{}",
+        report["summary"]
+    );
+    let symbols: Vec<&str> = report["symbols"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["symbol"].as_str())
+        .collect();
+    let expected: Vec<String> = (0..SYMBOLS).map(crate::fleet::symbol).collect();
+    assert_eq!(symbols, expected);
+}

@@ -1,7 +1,9 @@
 //! killscope's integration tests: one binary, one module per area.
 
+mod cluster;
 mod cmd;
 mod fixtures;
+mod fleet;
 mod live;
 mod packs;
 mod publish;

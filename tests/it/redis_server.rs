@@ -336,3 +336,101 @@ fn parse_monitor_line(line: &str) -> Vec<String> {
     }
     args
 }
+
+/// A program that ships with Redis (`redis-cli`), from `PATH`.
+pub fn redis_tool(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} not found: these tests need it. Install it \
+                 (Debian/Ubuntu: apt-get install redis-tools)"
+            )
+        })
+}
+
+/// A Redis Cluster of primaries only, each a [`RedisServer`] with its bus on
+/// another free port, created with `redis-cli --cluster create`.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    pub fn start(primaries: usize) -> RedisCluster {
+        let nodes: Vec<RedisServer> = (0..primaries)
+            .map(|_| {
+                RedisServer::builder()
+                    .arg("--cluster-enabled")
+                    .arg("yes")
+                    .arg("--cluster-config-file")
+                    .arg("nodes.conf")
+                    .arg("--cluster-port")
+                    .arg(free_port().to_string())
+                    .start()
+            })
+            .collect();
+        let out = Command::new(redis_tool("redis-cli"))
+            .arg("--cluster")
+            .arg("create")
+            .args(nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)))
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run redis-cli --cluster create");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = RedisCluster { nodes };
+        cluster.wait_ok();
+        cluster
+    }
+
+    /// Waits until every node says `cluster_state:ok` and knows every primary.
+    fn wait_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for node in &self.nodes {
+            loop {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut node.client())
+                    .expect("CLUSTER INFO");
+                let known = format!("cluster_known_nodes:{}", self.nodes.len());
+                if info.contains("cluster_state:ok") && info.contains(&known) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "cluster not ready after 30 s:\n{info}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// The seed URLs, comma-separated, as `--redis-url` takes them.
+    pub fn seeds(&self) -> String {
+        self.nodes
+            .iter()
+            .map(RedisServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn client(&self) -> redis::cluster::ClusterConnection {
+        redis::cluster::ClusterClient::new(
+            self.nodes
+                .iter()
+                .map(RedisServer::url)
+                .collect::<Vec<String>>(),
+        )
+        .and_then(|c| c.get_connection())
+        .expect("cluster client connects")
+    }
+}

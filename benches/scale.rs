@@ -1,0 +1,378 @@
+//! The scale benchmark: `cargo bench --bench scale`.
+//!
+//! It starts its own `redis-server` on a free loopback port, loads fleets of
+//! 3, 100, 1,000 and 10,000 symbols (`tests/it/fleet.rs`), and times, side by
+//! side in one run, the release binary against the two yardsticks an
+//! operator has:
+//!
+//! * the loop they run today: one `redis-cli HMGET` process per symbol;
+//! * the pipelined-read limit: `redis-benchmark -P 64` HGETALL (and HSET)
+//!   rates, turned into the time the same number of reads (and writes) takes
+//!   at that rate.
+//!
+//! Every figure is the median of several runs of the whole process (start,
+//! connect, read, judge, print to /dev/null), so it is what a user waits for.
+//! It also checks that each command succeeded (a fast failure is not a
+//! result), and samples a looping publisher's RSS over 1,000 cycles.
+//!
+//! Options (after `--`): `--sizes 3,100,1000,10000`, `--runs 5`,
+//! `--cycles 1000`.
+
+#[allow(dead_code)]
+#[path = "../tests/it/fleet.rs"]
+mod fleet;
+#[allow(dead_code)]
+#[path = "../tests/it/redis_server.rs"]
+mod redis_server;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use redis_server::{RedisServer, redis_tool};
+
+const KILLSCOPE: &str = env!("CARGO_BIN_EXE_killscope");
+
+/// The fields an operator's loop reads per symbol today.
+const HMGET_FIELDS: [&str; 7] = [
+    "harvest_action",
+    "R_net",
+    "kill_score",
+    "k_regime_flip",
+    "k_sigma_spike",
+    "k_ts_drop",
+    "k_age_penalty",
+];
+
+struct Options {
+    sizes: Vec<usize>,
+    runs: usize,
+    cycles: u64,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        sizes: vec![3, 100, 1000, 10_000],
+        runs: 5,
+        cycles: 1000,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_default();
+        match a.as_str() {
+            "--sizes" => {
+                o.sizes = value()
+                    .split(',')
+                    .map(|s| s.trim().parse().expect("--sizes: numbers"))
+                    .collect()
+            }
+            "--runs" => o.runs = value().parse().expect("--runs: a number"),
+            "--cycles" => o.cycles = value().parse().expect("--cycles: a number"),
+            // cargo bench passes --bench; anything else is a mistake.
+            "--bench" => {}
+            other => panic!("unknown option {other}"),
+        }
+    }
+    o
+}
+
+/// One timed run of a process: wall time and peak RSS.
+struct Sample {
+    wall: Duration,
+    max_rss_kb: i64,
+}
+
+/// Runs `cmd` to completion with stdout to /dev/null, and fails the bench if
+/// it did not exit 0.
+// The child is reaped with wait4 (not Child::wait), which also reports its
+// peak RSS.
+#[allow(clippy::zombie_processes)]
+fn time_once(cmd: &mut Command) -> Sample {
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut stderr = child.stderr.expect("stderr");
+    let drain = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; the pointers are valid.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    let stderr = drain.join().unwrap_or_default();
+    assert!(
+        waited == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed (status {status}):\n{stderr}"
+    );
+    Sample {
+        wall,
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+/// Median wall time and the largest peak RSS of `runs` runs.
+fn measure(runs: usize, mut make: impl FnMut() -> Command) -> (Duration, i64) {
+    let mut samples: Vec<Sample> = (0..runs.max(1)).map(|_| time_once(&mut make())).collect();
+    samples.sort_by_key(|s| s.wall);
+    let rss = samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0);
+    (samples[samples.len() / 2].wall, rss)
+}
+
+fn killscope(server: &RedisServer, args: &[&str]) -> Command {
+    let mut cmd = Command::new(KILLSCOPE);
+    cmd.args(args)
+        .arg("--redis-url")
+        .arg(server.url())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+/// Requests per second redis-benchmark reaches for one command, pipelined 64 deep.
+fn benchmark_rate(server: &RedisServer, command: &[String]) -> f64 {
+    let out = Command::new(redis_tool("redis-benchmark"))
+        .args(["-h", "127.0.0.1", "-p", &server.port.to_string()])
+        .args(["-P", "64", "-n", "400000", "-q", "--csv"])
+        .args(command)
+        .output()
+        .expect("run redis-benchmark");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // --csv: a header line, then "name","rps" and six latencies; the name
+    // may hold commas, so count from the end.
+    text.lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').nth(6))
+        .filter_map(|v| v.trim_matches('"').parse::<f64>().ok())
+        .next()
+        .unwrap_or_else(|| panic!("unexpected redis-benchmark output: {text}"))
+}
+
+fn hash_as_args(server: &RedisServer, command: &str, key: &str) -> Vec<String> {
+    let fields: Vec<String> = redis::cmd("HGETALL")
+        .arg(key)
+        .query(&mut server.client())
+        .expect("HGETALL");
+    let mut args = vec![command.to_owned(), format!("bench:{key}")];
+    args.extend(fields);
+    args
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn vm_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A looping publisher over `symbols` symbols, its RSS sampled at some cycles.
+fn rss_over_cycles(server: &RedisServer, cycles: u64) -> Vec<(u64, u64)> {
+    let mut child = killscope(server, &["publish", "--interval", "0", "--discover"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start publish loop");
+    let pid = child.id();
+    let stderr = child.stderr.take().expect("stderr");
+    let marks: Vec<u64> = [1, 10, 100, 250, 500, 750, 1000]
+        .into_iter()
+        .map(|m| m * cycles / 1000)
+        .filter(|m| *m > 0)
+        .collect();
+    let mut samples = Vec::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let Some(n) = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("cycle="))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        assert!(line.contains("errors=0"), "publish loop: {line}");
+        if marks.contains(&n) {
+            samples.push((n, vm_rss_kb(pid)));
+        }
+        if n >= cycles {
+            break;
+        }
+    }
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let _ = child.wait();
+    samples
+}
+
+fn main() {
+    let opts = options();
+    let server = RedisServer::start();
+    let machine = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "killscope scale benchmark — {machine}, {cpus} CPUs; medians of {} runs; redis-server on 127.0.0.1:{}",
+        opts.runs, server.port
+    );
+
+    // Yardsticks that do not depend on N, measured on a loaded proposal.
+    let mut con = server.client();
+    let mut pipe = redis::pipe();
+    for cmd in fleet::hset_commands(1) {
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.query::<()>(&mut con).expect("load");
+    let out = killscope(
+        &server,
+        &["publish", "--once", "--symbols", &fleet::symbol(0)],
+    )
+    .output()
+    .expect("publish");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let proposal_key = format!("quantum:harvest:proposal:{}", fleet::symbol(0));
+    let market_key = format!("quantum:marketstate:{}", fleet::symbol(0));
+    let proposal = hash_as_args(&server, "HSET", &proposal_key);
+    let market = hash_as_args(&server, "HSET", &market_key);
+    let _: () = redis::cmd(&proposal[0])
+        .arg(&proposal[1..])
+        .query(&mut con)
+        .expect("HSET bench copy");
+    let _: () = redis::cmd(&market[0])
+        .arg(&market[1..])
+        .query(&mut con)
+        .expect("HSET bench copy");
+    let hgetall_proposal = benchmark_rate(&server, &["HGETALL".into(), proposal[1].clone()]);
+    let hgetall_market = benchmark_rate(&server, &["HGETALL".into(), market[1].clone()]);
+    let hset_proposal = benchmark_rate(&server, &proposal);
+    println!(
+        "redis-benchmark -P 64: HGETALL proposal (27 fields) {hgetall_proposal:.0}/s, \
+         HGETALL market state (8 fields) {hgetall_market:.0}/s, HSET proposal {hset_proposal:.0}/s"
+    );
+
+    let explain_runs = opts.runs.max(10);
+    let (explain, _) = measure(explain_runs, || {
+        killscope(&server, &["explain", &fleet::symbol(0)])
+    });
+    let (cli_hgetall, _) = measure(explain_runs, || {
+        let mut cmd = Command::new(redis_tool("redis-cli"));
+        cmd.args(["-p", &server.port.to_string(), "HGETALL", &proposal_key]);
+        cmd
+    });
+    println!(
+        "explain SYMBOL: {} vs one `redis-cli HGETALL` {} → {:.2}× (target ≤ 2×)",
+        ms(explain),
+        ms(cli_hgetall),
+        explain.as_secs_f64() / cli_hgetall.as_secs_f64()
+    );
+    println!();
+    println!(
+        "{:>6} | {:>10} {:>10} {:>10} | {:>12} {:>11} {:>11} | {:>9} {:>9} {:>9} | {:>8}",
+        "N",
+        "verify",
+        "snapshot",
+        "publish",
+        "redis-cli ×N",
+        "read limit",
+        "r+w limit",
+        "loop/ver",
+        "ver/lim",
+        "pub/lim",
+        "pub RSS"
+    );
+
+    for &n in &opts.sizes {
+        redis::cmd("FLUSHALL")
+            .query::<()>(&mut con)
+            .expect("FLUSHALL");
+        let mut pipe = redis::pipe();
+        for cmd in fleet::hset_commands(n) {
+            pipe.add_command(cmd).ignore();
+        }
+        pipe.query::<()>(&mut con).expect("load the fleet");
+        let symbols: Vec<String> = (0..n).map(fleet::symbol).collect();
+        let (publish, publish_rss) = measure(opts.runs, || {
+            killscope(&server, &["publish", "--once", "--discover"])
+        });
+        let (verify, _) = measure(opts.runs, || killscope(&server, &["verify"]));
+        let (snapshot, _) = measure(opts.runs, || killscope(&server, &["snapshot"]));
+        // The operator's loop is slow; at 10,000 symbols one run is ~40 s.
+        let loop_runs = if n >= 10_000 { 1 } else { opts.runs.min(3) };
+        let script = format!(
+            "for s in {}; do redis-cli -p {} HMGET quantum:harvest:proposal:$s {}; done",
+            symbols.join(" "),
+            server.port,
+            HMGET_FIELDS.join(" ")
+        );
+        let (cli_loop, _) = measure(loop_runs, || {
+            let mut cmd = Command::new("bash");
+            cmd.args(["-c", &script]);
+            cmd
+        });
+        let n_f = n as f64;
+        // verify reads a proposal and a market state per symbol (2N reads);
+        // publish reads market state, risk proposal and position (3N, the
+        // last two smaller than a market state) and writes one proposal.
+        let read_limit = n_f / hgetall_proposal + n_f / hgetall_market;
+        let rw_limit = 3.0 * n_f / hgetall_market + n_f / hset_proposal;
+        println!(
+            "{:>6} | {:>10} {:>10} {:>10} | {:>12} {:>11} {:>11} | {:>8.0}× {:>8.2}× {:>8.2}× | {:>5} MB",
+            n,
+            ms(verify),
+            ms(snapshot),
+            ms(publish),
+            ms(cli_loop),
+            ms(Duration::from_secs_f64(read_limit)),
+            ms(Duration::from_secs_f64(rw_limit)),
+            cli_loop.as_secs_f64() / verify.as_secs_f64(),
+            verify.as_secs_f64() / read_limit,
+            publish.as_secs_f64() / rw_limit,
+            publish_rss / 1024,
+        );
+    }
+    println!();
+    println!("targets at 10,000: loop/ver ≥ 200×, ver/lim ≤ 3×, pub/lim ≤ 3×, pub RSS < 100 MB");
+
+    let fleet_size = 1000;
+    redis::cmd("FLUSHALL")
+        .query::<()>(&mut con)
+        .expect("FLUSHALL");
+    let mut pipe = redis::pipe();
+    for cmd in fleet::hset_commands(fleet_size) {
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.query::<()>(&mut con).expect("load the fleet");
+    let samples = rss_over_cycles(&server, opts.cycles);
+    let shown: Vec<String> = samples
+        .iter()
+        .map(|(n, kb)| format!("cycle {n}: {:.1} MB", *kb as f64 / 1024.0))
+        .collect();
+    println!(
+        "publish loop over {fleet_size} symbols, RSS: {}",
+        shown.join(", ")
+    );
+}
