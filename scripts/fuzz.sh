@@ -22,6 +22,7 @@ status=0
 for t in "${targets[@]}"; do
   mkdir -p "work/$t" "artifacts/$t"
   log="work/$t.log"
+  started=$SECONDS
   if cargo +nightly fuzz run -O "$t" "work/$t" "corpus/$t" -- \
       -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
       -max_len=65536 -dict="dict/${dict[$t]:-wire}.dict" -print_final_stats=1 >"$log" 2>&1; then
@@ -32,6 +33,6 @@ for t in "${targets[@]}"; do
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  echo "$t: $result after ${secs}s, ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "work/$t" | wc -l) (log: fuzz/$log)"
+  echo "$t: $result after $((SECONDS - started))s (building included), ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "work/$t" | wc -l) (log: fuzz/$log)"
 done
 exit $status

@@ -13,6 +13,9 @@ use regex::Regex;
 /// The default symbol rule (PRODUCT.md).
 pub const DEFAULT_SYMBOL_PATTERN: &str = "^[A-Z0-9][A-Z0-9_.-]{0,31}$";
 
+/// The longest symbol accepted whatever `--symbol-pattern` says.
+pub const MAX_SYMBOL_LEN: usize = 64;
+
 /// Characters refused in any symbol whatever `--symbol-pattern` says: glob
 /// metacharacters, the key separator, white space and control characters.
 fn forbidden_in_symbol(c: char) -> bool {
@@ -41,6 +44,8 @@ impl fmt::Display for Symbol {
 pub enum KeyError {
     #[error("invalid symbol {shown}: symbols must match {pattern}")]
     Symbol { shown: String, pattern: String },
+    #[error("invalid symbol {0}: longer than {MAX_SYMBOL_LEN} bytes")]
+    SymbolTooLong(String),
     #[error(
         "invalid prefix {0}: use letters, digits, '_', '.', '-' and ':' between parts (no glob characters or spaces)"
     )]
@@ -75,6 +80,11 @@ impl SymbolRule {
     }
 
     pub fn check(&self, text: &str) -> Result<Symbol, KeyError> {
+        if text.len() > MAX_SYMBOL_LEN {
+            return Err(KeyError::SymbolTooLong(crate::wire::show_raw(
+                text.as_bytes(),
+            )));
+        }
         if text.chars().any(forbidden_in_symbol) || !self.regex.is_match(text) {
             return Err(KeyError::Symbol {
                 shown: crate::wire::show_raw(text.as_bytes()),

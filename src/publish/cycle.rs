@@ -118,6 +118,8 @@ struct Computed {
     position: kernel::Position,
     position_source: &'static str,
     stop: StopDecision,
+    /// The proposal hash was not in Redis when the cycle read its inputs.
+    absent: bool,
 }
 
 impl Publisher {
@@ -196,13 +198,12 @@ impl Publisher {
         let mut plan = Vec::new();
         for c in computed {
             let key = cfg.prefix.proposal(&c.symbol);
-            let publish = should_publish(
-                self.cache.get(&c.symbol),
-                &c.proposal,
-                now_secs,
-                cfg.change_eps,
-                max_age,
-            );
+            let cached = if c.absent {
+                None
+            } else {
+                self.cache.get(&c.symbol)
+            };
+            let publish = should_publish(cached, &c.proposal, now_secs, cfg.change_eps, max_age);
             if publish {
                 let provenance = Provenance {
                     theta_hash: Some(self.theta.hash.clone()),
@@ -336,6 +337,10 @@ struct Inputs {
     market: BTreeMap<Symbol, HashRead>,
     risk: BTreeMap<Symbol, HashRead>,
     positions: BTreeMap<Symbol, Found>,
+    /// Symbols whose proposal hash is not in Redis (deleted, or Redis
+    /// restarted empty): whatever the cache says, they get a full publish,
+    /// never a heartbeat that would leave a one-field stub.
+    absent: HashSet<Symbol>,
 }
 
 fn read_inputs(
@@ -352,7 +357,7 @@ fn read_inputs(
         cfg.position_source,
         PositionSource::RedisStream | PositionSource::Auto
     );
-    let per_symbol = if wants_hash { 3 } else { 2 };
+    let per_symbol = if wants_hash { 4 } else { 3 };
     let mut cmds = Vec::with_capacity(symbols.len() * per_symbol + 1);
     for s in symbols {
         cmds.push(redis_source::hgetall(&prefix.market_state(s)));
@@ -360,6 +365,9 @@ fn read_inputs(
         if wants_hash {
             cmds.push(redis_source::hgetall(&prefix.position(s)));
         }
+        let mut exists = redis::cmd("EXISTS");
+        exists.arg(prefix.proposal(s));
+        cmds.push(exists);
     }
     if wants_stream {
         cmds.push(redis_source::xrevrange(
@@ -371,6 +379,7 @@ fn read_inputs(
     let mut market = BTreeMap::new();
     let mut risk = BTreeMap::new();
     let mut hash_positions = BTreeMap::new();
+    let mut absent = HashSet::new();
     for s in symbols {
         market.insert(
             s.clone(),
@@ -386,6 +395,9 @@ fn read_inputs(
                 redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
             );
         }
+        if let Some(Ok(redis::Value::Int(0))) = replies.next() {
+            absent.insert(s.clone());
+        }
     }
     let stream = if wants_stream {
         redis_source::stream_entries(replies.next().unwrap_or(Ok(redis::Value::Nil)))
@@ -399,6 +411,7 @@ fn read_inputs(
         market,
         risk,
         positions,
+        absent,
     })
 }
 
@@ -462,6 +475,7 @@ fn compute(
     let proposal = kernel::compute(&input, &theta.theta)
         .map_err(|e| Rejected::Error(format!("kernel: {e}")))?;
     Ok(Computed {
+        absent: inputs.absent.contains(symbol),
         symbol: symbol.clone(),
         proposal,
         market: input.market,

@@ -211,7 +211,15 @@ impl Single {
 const PARALLEL_MIN: usize = 2048;
 const MAX_LANES: usize = 4;
 
-/// `cmds` on one connection, [`PIPELINE_CHUNK`] at a time.
+/// `cmds` on one connection, [`PIPELINE_CHUNK`] at a time, each reply
+/// turned into what the caller keeps as it arrives.
+///
+/// The replies are read one by one rather than with `Pipeline::query`,
+/// which, after a read times out, still waits out the timeout once for every
+/// reply it expected: against a paused Redis a 1,024-command chunk would
+/// take 1,024 × `--timeout`. Here the first failed read ends the batch, so
+/// `--timeout` bounds the wait; the connection is then unusable, and every
+/// caller drops it.
 fn chunked<T>(
     con: &mut redis::Connection,
     cmds: Vec<Cmd>,
@@ -221,12 +229,15 @@ fn chunked<T>(
     let mut cmds = cmds.into_iter().peekable();
     while cmds.peek().is_some() {
         let mut pipe = redis::pipe();
-        pipe.ignore_errors();
+        let mut sent = 0;
         for cmd in cmds.by_ref().take(PIPELINE_CHUNK) {
             pipe.add_command(cmd);
+            sent += 1;
         }
-        let batch = pipe.query::<Vec<Value>>(con)?;
-        kept.extend(batch.into_iter().map(|v| keep(reply(v))));
+        con.send_packed_command(&pipe.get_packed_pipeline())?;
+        for _ in 0..sent {
+            kept.push(keep(reply(con.recv_response()?)));
+        }
     }
     Ok(kept)
 }

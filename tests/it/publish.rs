@@ -18,14 +18,14 @@ use crate::cmd::{Killscope, root};
 use crate::fixtures;
 use crate::redis_server::{Monitor, RedisServer};
 
-type Hash = BTreeMap<String, String>;
+pub type Hash = BTreeMap<String, String>;
 
-fn hgetall(server: &RedisServer, key: &str) -> Hash {
+pub fn hgetall(server: &RedisServer, key: &str) -> Hash {
     server.client().hgetall(key).expect("HGETALL")
 }
 
 /// Waits (polling) until `f` returns something, or fails after `limit`.
-fn await_some<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub fn await_some<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(v) = f() {
@@ -535,7 +535,7 @@ fn dry_run_writes_nothing_and_prints_the_commands() {
         .filter(|c| {
             !matches!(
                 c[0].to_ascii_uppercase().as_str(),
-                "HGETALL" | "SCAN" | "XREVRANGE"
+                "HGETALL" | "SCAN" | "XREVRANGE" | "EXISTS"
             )
         })
         .collect();
@@ -698,14 +698,14 @@ fn once_with_redis_down_exits_2() {
 // The loop
 
 /// A publish loop in the background, its stderr collected line by line.
-struct Loop {
-    child: Child,
+pub struct Loop {
+    pub child: Child,
     lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
+    pub seen: Vec<String>,
 }
 
 impl Loop {
-    fn start(url: &str, extra: &[&str]) -> Loop {
+    pub fn start(url: &str, extra: &[&str]) -> Loop {
         let mut child = Command::new(env!("CARGO_BIN_EXE_killscope"))
             .args([
                 "publish",
@@ -737,7 +737,7 @@ impl Loop {
     }
 
     /// Waits for a log line containing `needle`.
-    fn await_line(&mut self, needle: &str, limit: Duration) -> String {
+    pub fn await_line(&mut self, needle: &str, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -756,7 +756,7 @@ impl Loop {
         }
     }
 
-    fn signal(&mut self, signal: &str) -> (Option<i32>, Duration) {
+    pub fn signal(&mut self, signal: &str) -> (Option<i32>, Duration) {
         let sent = Instant::now();
         let ok = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
@@ -768,6 +768,16 @@ impl Loop {
     }
 }
 
+impl Loop {
+    /// Every line logged so far, including those nobody waited for.
+    pub fn all_lines(&mut self) -> &[String] {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen
+    }
+}
+
 impl Drop for Loop {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -776,7 +786,7 @@ impl Drop for Loop {
 }
 
 /// Every field except the two timestamps.
-fn without_timestamps(mut h: Hash) -> Hash {
+pub fn without_timestamps(mut h: Hash) -> Hash {
     h.remove("computed_at_utc");
     h.remove("last_update_epoch");
     h
@@ -834,6 +844,33 @@ fn unchanged_input_only_heartbeats_and_a_changed_action_publishes_at_once() {
     assert_ne!(changed["computed_at_utc"], first["computed_at_utc"]);
     let (code, _) = publisher.signal("-TERM");
     assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_deleted_proposal_is_republished_in_full_not_heartbeated_into_a_stub() {
+    // Upstream's heartbeat (HSET last_update_epoch) on a proposal that
+    // ops/full_redis_reset.py deleted, or that an empty restarted Redis lost,
+    // would leave a one-field hash that looks fresh.
+    let server = RedisServer::start();
+    load_production_inputs(&server);
+    let key = "quantum:harvest:proposal:ETHUSDT";
+    let mut publisher = Loop::start(
+        &server.url(),
+        &["--symbols", "ETHUSDT", "--interval", "0.1"],
+    );
+    publisher.await_line("cycle=1 published=1", Duration::from_secs(10));
+    publisher.await_line("heartbeats=1", Duration::from_secs(10));
+    server.cmd(&["DEL", key]);
+    let back = await_some(
+        "the proposal to be written again",
+        Duration::from_secs(10),
+        || {
+            let h = hgetall(&server, key);
+            (!h.is_empty()).then_some(h)
+        },
+    );
+    assert_eq!(back.len(), 27, "{back:?}");
+    publisher.await_line("published=1 heartbeats=0", Duration::from_secs(5));
 }
 
 #[test]
