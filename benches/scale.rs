@@ -238,11 +238,7 @@ fn main() {
 
     // Yardsticks that do not depend on N, measured on a loaded proposal.
     let mut con = server.client();
-    let mut pipe = redis::pipe();
-    for cmd in fleet::hset_commands(1) {
-        pipe.add_command(cmd).ignore();
-    }
-    pipe.query::<()>(&mut con).expect("load");
+    fleet::load(&mut con, 1);
     let out = killscope(
         &server,
         &["publish", "--once", "--symbols", &fleet::symbol(0)],
@@ -309,11 +305,7 @@ fn main() {
         redis::cmd("FLUSHALL")
             .query::<()>(&mut con)
             .expect("FLUSHALL");
-        let mut pipe = redis::pipe();
-        for cmd in fleet::hset_commands(n) {
-            pipe.add_command(cmd).ignore();
-        }
-        pipe.query::<()>(&mut con).expect("load the fleet");
+        fleet::load(&mut con, n);
         let symbols: Vec<String> = (0..n).map(fleet::symbol).collect();
         let (publish, publish_rss) = measure(opts.runs, || {
             killscope(&server, &["publish", "--once", "--discover"])
@@ -361,11 +353,7 @@ fn main() {
     redis::cmd("FLUSHALL")
         .query::<()>(&mut con)
         .expect("FLUSHALL");
-    let mut pipe = redis::pipe();
-    for cmd in fleet::hset_commands(fleet_size) {
-        pipe.add_command(cmd).ignore();
-    }
-    pipe.query::<()>(&mut con).expect("load the fleet");
+    fleet::load(&mut con, fleet_size);
     let samples = rss_over_cycles(&server, opts.cycles);
     let shown: Vec<String> = samples
         .iter()

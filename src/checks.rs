@@ -428,16 +428,6 @@ struct Ctx<'a> {
     twins: &'a [Symbol],
 }
 
-const CORE_FIELDS: [&str; 7] = [
-    "harvest_action",
-    "new_sl_proposed",
-    "R_net",
-    "risk_unit",
-    "cost_est",
-    "kill_score",
-    "reason_codes",
-];
-
 fn f(x: f64) -> String {
     pyfloat::format(x)
 }
@@ -571,7 +561,8 @@ impl Ctx<'_> {
     }
 
     fn proposal_present(&self, rec: &ProposalRecord) -> CheckResult {
-        let errors: Vec<String> = [
+        // The seven fields every consumer reads, as the upstream writes them first.
+        let core = [
             rec.harvest_action.as_ref().err(),
             rec.new_sl_proposed.as_ref().err(),
             rec.r_net.as_ref().err(),
@@ -579,11 +570,8 @@ impl Ctx<'_> {
             rec.cost_est.as_ref().err(),
             rec.kill_score.as_ref().err(),
             rec.reason_codes.as_ref().err(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(ToString::to_string)
-        .collect();
+        ];
+        let errors: Vec<String> = core.iter().flatten().map(ToString::to_string).collect();
         if errors.is_empty() {
             CheckResult::new(
                 CheckId::ProposalPresent,
@@ -591,7 +579,7 @@ impl Ctx<'_> {
                 format!(
                     "{} exists and its {} core fields parse",
                     self.key,
-                    CORE_FIELDS.len()
+                    core.len()
                 ),
             )
         } else {

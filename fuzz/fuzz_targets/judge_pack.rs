@@ -58,7 +58,10 @@ fn structured_pack(data: &[u8]) -> String {
         let value = s.hashes[i].as_deref().map_or(Value::Null, hash_json);
         symbol.insert((*kind).to_owned(), value);
         if let Some(e) = &s.read_errors[i] {
-            read_errors.insert((*kind).to_owned(), Value::String(String::from_utf8_lossy(e).into()));
+            read_errors.insert(
+                (*kind).to_owned(),
+                Value::String(String::from_utf8_lossy(e).into()),
+            );
         }
     }
     symbol.insert("read_errors".into(), Value::Object(read_errors));

@@ -37,6 +37,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(c) => c,
         Err(e) => panic!("to_json output is refused by from_json: {e}\n{written}"),
     };
-    assert_eq!(capture, again, "pack round trip changed the capture\n{written}");
+    assert_eq!(
+        capture, again,
+        "pack round trip changed the capture\n{written}"
+    );
     assert_eq!(written, pack::to_json(&again), "to_json is not stable");
 });

@@ -24,14 +24,21 @@ fn bits(t: &Theta) -> Vec<u64> {
 fn check_round_trip(t: &Theta) {
     for name in theta::FIELD_NAMES {
         let v = theta::get(t, name);
-        assert!(v.is_some_and(f64::is_finite), "{name} = {v:?} is not finite");
+        assert!(
+            v.is_some_and(f64::is_finite),
+            "{name} = {v:?} is not finite"
+        );
     }
     let canonical = theta::canonical_json(t);
     let back = match theta::from_overrides_json(&canonical) {
         Ok(b) => b,
         Err(e) => panic!("canonical_json output refused: {e}\n{canonical}"),
     };
-    assert_eq!(bits(t), bits(&back), "canonical round trip changed theta\n{canonical}");
+    assert_eq!(
+        bits(t),
+        bits(&back),
+        "canonical round trip changed theta\n{canonical}"
+    );
     assert_eq!(canonical, theta::canonical_json(&back));
     assert_eq!(theta::hash(t), theta::hash(&back));
 }
@@ -46,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((t, ignored)) = theta::from_harvest_params(text, 0.02) {
         assert_eq!(t.fallback_stop_pct.to_bits(), 0.02f64.to_bits());
         for name in &ignored {
-            assert!(theta::get(&t, name).is_none(), "known field {name:?} reported as ignored");
+            assert!(
+                theta::get(&t, name).is_none(),
+                "known field {name:?} reported as ignored"
+            );
         }
         check_round_trip(&t);
     }

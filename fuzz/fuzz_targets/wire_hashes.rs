@@ -65,10 +65,19 @@ fuzz_target!(|data: &[u8]| {
     check("last_update_epoch", &rec.last_update_epoch);
     check("position_side", &rec.position_side);
     check("market_inputs", &rec.market_inputs());
-    assert_eq!(rec.heat_gate, wire::HEAT_GATE_FIELDS.iter().any(|f| hash.contains(f)));
+    assert_eq!(
+        rec.heat_gate,
+        wire::HEAT_GATE_FIELDS.iter().any(|f| hash.contains(f))
+    );
 
     let market = MarketStateRecord::parse(MARKET_KEY, &hash);
-    for f in [&market.sigma, &market.ts, &market.p_trend, &market.p_mr, &market.p_chop] {
+    for f in [
+        &market.sigma,
+        &market.ts,
+        &market.p_trend,
+        &market.p_mr,
+        &market.p_chop,
+    ] {
         check("market_state", f);
     }
     check("to_kernel", &market.to_kernel());
@@ -97,9 +106,15 @@ fuzz_target!(|data: &[u8]| {
         StopSource::Fallback => assert!(stop.reason.is_some()),
     }
     let none = StopDecision::resolve(None, 0.02);
-    assert_eq!((none.stop_dist_pct, none.source), (0.02, StopSource::Fallback));
+    assert_eq!(
+        (none.stop_dist_pct, none.source),
+        (0.02, StopSource::Fallback)
+    );
 
-    check("position_from_hash", &wire::position_from_hash(SYMBOL, POSITION_KEY, &hash));
+    check(
+        "position_from_hash",
+        &wire::position_from_hash(SYMBOL, POSITION_KEY, &hash),
+    );
     check(
         "position_from_stream_entry",
         &wire::position_from_stream_entry(SYMBOL, STREAM_KEY, &hash),

@@ -7,7 +7,7 @@
 //! * an entry is `name 0x01 value` (split at the first `0x01`; an entry with
 //!   no `0x01` is a name with an empty value);
 //! * a name that is `0x02` followed by one byte `n` stands for the real field
-//!   name `FIELD_NAMES[n % FIELD_NAMES.len()]`, which biases the fuzzer toward
+//!   name `field_names()[n % field_names().len()]`, which biases the fuzzer toward
 //!   the fields the parsers actually read (the `.dict` files add the same
 //!   names as plain text); any other name is used as raw bytes.
 //!
@@ -16,54 +16,39 @@
 //!
 //! `judge_pack` adds two control entries (see [`decode_sections`]).
 
-use killscope::wire::RawHash;
+use std::sync::OnceLock;
 
-/// Real field names, as read by the wire parsers and the checks.
-pub const FIELD_NAMES: &[&str] = &[
-    "harvest_action",
-    "new_sl_proposed",
-    "R_net",
-    "risk_unit",
-    "cost_est",
-    "kill_score",
-    "reason_codes",
-    "k_regime_flip",
-    "k_sigma_spike",
-    "k_ts_drop",
-    "k_age_penalty",
-    "sigma",
-    "ts",
-    "p_trend",
-    "p_mr",
-    "p_chop",
-    "computed_at_utc",
-    "last_update_epoch",
-    "position_side",
-    "position_age_sec",
-    "position_current_price",
-    "position_entry_price",
-    "position_unrealized_pnl",
-    "stop_dist_pct",
-    "proposed_sl",
-    "side",
-    "symbol",
-    "entry_price",
-    "current_price",
-    "peak_price",
-    "trough_price",
-    "current_sl",
-    "current_tp",
-    "age_sec",
-    "unrealized_pnl",
-    "theta_hash",
-    "position_source",
-    "stop_source",
-    "publisher",
-    "heat_value",
-    "heat_bucket",
-    "calibrated_by",
-    "plan_id",
-];
+use killscope::wire::{self, RawHash};
+
+/// Real field names, as read by the wire parsers and the checks: the
+/// proposal's (from killscope itself) and the input hashes' own.
+pub fn field_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let inputs = [
+            "stop_dist_pct",
+            "proposed_sl",
+            "side",
+            "symbol",
+            "entry_price",
+            "current_price",
+            "peak_price",
+            "trough_price",
+            "current_sl",
+            "current_tp",
+            "age_sec",
+            "unrealized_pnl",
+        ];
+        // In this order, so the committed seeds keep naming the same fields.
+        wire::UPSTREAM_FIELDS
+            .iter()
+            .chain(&inputs)
+            .chain(&wire::Provenance::FIELDS)
+            .chain(&wire::HEAT_GATE_FIELDS)
+            .copied()
+            .collect()
+    })
+}
 
 /// One decoded `(name, value)` entry.
 fn decode_entry(entry: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -72,7 +57,9 @@ fn decode_entry(entry: &[u8]) -> (Vec<u8>, Vec<u8>) {
         None => (entry, &[][..]),
     };
     let name = match name {
-        [0x02, n] => FIELD_NAMES[*n as usize % FIELD_NAMES.len()].as_bytes().to_vec(),
+        [0x02, n] => field_names()[*n as usize % field_names().len()]
+            .as_bytes()
+            .to_vec(),
         other => other.to_vec(),
     };
     (name, value.to_vec())

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-use super::{Field, FieldReader, Problem, RawHash};
+use super::{Field, FieldReader, Problem, RawHash, show_text};
 use crate::kernel::{Action, Component, MarketState, Position, Proposal};
 use crate::pyfloat;
 
@@ -97,7 +97,10 @@ impl Provenance {
 impl ProposalRecord {
     pub fn parse(key: &str, hash: &RawHash) -> ProposalRecord {
         let r = FieldReader::new(key, hash);
-        let text_opt = |field: &str| r.text(field).ok().map(str::to_owned);
+        // Free text ends up in messages, tables and JUnit attributes; a value
+        // with control characters (or a megabyte of them) is kept in its
+        // escaped, shortened form, which compares unequal to every real one.
+        let text_opt = |field: &str| r.text(field).ok().map(show_text);
         ProposalRecord {
             key: key.to_owned(),
             harvest_action: r.text("harvest_action").and_then(|text| {
@@ -131,7 +134,7 @@ impl ProposalRecord {
             p_chop: r.number("p_chop"),
             computed_at_utc: parse_computed_at(&r),
             last_update_epoch: r.integer("last_update_epoch"),
-            position_side: r.text("position_side").map(str::to_owned),
+            position_side: r.text("position_side").map(show_text),
             position_age_sec: r.number("position_age_sec"),
             position_current_price: r.number("position_current_price"),
             position_entry_price: r.number("position_entry_price"),

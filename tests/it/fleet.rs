@@ -94,3 +94,12 @@ pub fn hset_commands(n: usize) -> Vec<redis::Cmd> {
         })
         .collect()
 }
+
+/// Writes symbols `0..n` into a single Redis node in one pipeline.
+pub fn load(con: &mut redis::Connection, n: usize) {
+    let mut pipe = redis::pipe();
+    for cmd in hset_commands(n) {
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.query::<()>(con).expect("load the fleet");
+}

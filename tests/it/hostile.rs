@@ -150,6 +150,12 @@ fn cases() -> Vec<Case> {
             status: "fail",
         },
         Case {
+            name: "a position side with a newline and JSON in it",
+            edits: vec![Set("position_side", text("LON{\n  \"s"))],
+            expect: vec![("profit-lock-consistent", "fail", "\"LON{\\n  \\\"s\"")],
+            status: "fail",
+        },
+        Case {
             name: "100,000 extra fields",
             edits: vec![ExtraFields(100_000)],
             expect: vec![("kill-score-reproduces", "pass", "bit for bit")],

@@ -571,12 +571,7 @@ fn thousands_of_symbols_read_over_several_connections_stay_in_order() {
     // components disagree with its market state.
     const SYMBOLS: usize = 3000;
     let server = RedisServer::start();
-    let mut pipe = redis::pipe();
-    for cmd in crate::fleet::hset_commands(SYMBOLS) {
-        pipe.add_command(cmd).ignore();
-    }
-    pipe.query::<()>(&mut server.client())
-        .expect("load the fleet");
+    crate::fleet::load(&mut server.client(), SYMBOLS);
     Killscope::new()
         .args([
             "publish",
