@@ -4,6 +4,7 @@
 //! JSON numbers when finite and Python's spellings (`"nan"`, `"inf"`) when not,
 //! since JSON has no NaN.
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -125,18 +126,58 @@ fn verdict_json(v: &SymbolVerdict) -> Value {
     Value::Object(o)
 }
 
-fn finish(mut o: Map<String, Value>, h: &Header) -> String {
-    o.insert("command".into(), json!(h.command));
-    o.insert("warnings".into(), json!(h.warnings));
-    let mut text = serde_json::to_string_pretty(&Value::Object(o)).unwrap_or_default();
-    text.push('\n');
-    text
+/// A report document whose `symbols` array is built one element at a time
+/// as it is written: ten thousand symbols never exist as ten thousand JSON
+/// trees at once (that cost a 10,000-symbol verify 350 MB).
+struct Document<'a, T> {
+    head: Map<String, Value>,
+    symbols: &'a [T],
+    element: fn(&T) -> Value,
+    tail: Map<String, Value>,
+}
+
+/// The `symbols` array of a [`Document`].
+struct Elements<'a, T>(&'a [T], fn(&T) -> Value);
+
+impl<T> Serialize for Elements<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&(self.1)(item))?;
+        }
+        seq.end()
+    }
+}
+
+impl<T> Serialize for Document<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in &self.head {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("symbols", &Elements(self.symbols, self.element))?;
+        for (k, v) in &self.tail {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<T> Document<'_, T> {
+    /// The pretty-printed text, ending with `command` and `warnings`.
+    fn render(mut self, h: &Header) -> String {
+        self.tail.insert("command".into(), json!(h.command));
+        self.tail.insert("warnings".into(), json!(h.warnings));
+        let mut text = serde_json::to_string_pretty(&self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
 }
 
 impl Exporter for Json {
     fn verify(&self, r: &VerifyReport) -> Result<String, Unsupported> {
-        let mut o = head("killscope.verify/1", &r.header);
-        o.insert(
+        let mut head = head("killscope.verify/1", &r.header);
+        head.insert(
             "settings".into(),
             json!({
                 "max_age_sec": num(r.max_age.as_secs_f64()),
@@ -144,12 +185,9 @@ impl Exporter for Json {
                 "strict": r.strict,
             }),
         );
-        o.insert(
-            "symbols".into(),
-            Value::Array(r.verdicts.iter().map(verdict_json).collect()),
-        );
         let s = &r.summary;
-        o.insert(
+        let mut tail = Map::new();
+        tail.insert(
             "summary".into(),
             json!({
                 "symbols": s.symbols,
@@ -162,29 +200,38 @@ impl Exporter for Json {
                 "status": s.status().as_str(),
             }),
         );
-        Ok(finish(o, &r.header))
+        let doc = Document {
+            head,
+            symbols: &r.verdicts,
+            element: verdict_json,
+            tail,
+        };
+        Ok(doc.render(&r.header))
     }
 
     fn snapshot(&self, r: &SnapshotReport) -> Result<String, Unsupported> {
-        let mut o = head("killscope.snapshot/1", &r.header);
-        o.insert(
-            "symbols".into(),
-            Value::Array(r.rows.iter().map(row_json).collect()),
-        );
-        o.insert(
+        let mut tail = Map::new();
+        tail.insert(
             "diff".into(),
             r.diff.as_ref().map_or(Value::Null, diff_json),
         );
-        Ok(finish(o, &r.header))
+        let doc = Document {
+            head: head("killscope.snapshot/1", &r.header),
+            symbols: &r.rows,
+            element: row_json,
+            tail,
+        };
+        Ok(doc.render(&r.header))
     }
 
     fn explain(&self, r: &ExplainReport) -> Result<String, Unsupported> {
-        let mut o = head("killscope.explain/1", &r.header);
-        o.insert(
-            "symbols".into(),
-            Value::Array(r.explanations.iter().map(explanation_json).collect()),
-        );
-        Ok(finish(o, &r.header))
+        let doc = Document {
+            head: head("killscope.explain/1", &r.header),
+            symbols: &r.explanations,
+            element: explanation_json,
+            tail: Map::new(),
+        };
+        Ok(doc.render(&r.header))
     }
 }
 

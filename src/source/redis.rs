@@ -391,8 +391,8 @@ impl RedisClient {
     }
 
     /// [`RedisClient::pipeline`], with each reply turned into what the
-    /// caller keeps as soon as its chunk arrives, so a big read never holds
-    /// every raw reply at once.
+    /// caller keeps as soon as it arrives (on a single node), so a big read
+    /// never holds every raw reply at once.
     pub fn pipeline_map<T: Send>(
         &mut self,
         cmds: Vec<Cmd>,
@@ -560,14 +560,17 @@ pub fn hash_read(reply: Reply) -> HashRead {
         Value::Map(pairs) if pairs.is_empty() => return HashRead::Missing,
         Value::Array(items) => items,
         Value::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
-        other => return HashRead::Failed(format!("unexpected reply {other:?}")),
+        other => return HashRead::Failed(format!("unexpected reply {:.80}", format!("{other:?}"))),
     };
     let mut pairs = Vec::with_capacity(items.len() / 2);
     let mut it = items.into_iter();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
         match (k, v) {
             (Value::BulkString(k), Value::BulkString(v)) => pairs.push((k, v)),
-            (k, v) => return HashRead::Failed(format!("unexpected field reply {k:?} {v:?}")),
+            (k, v) => {
+                let shown = format!("{k:?} {v:?}");
+                return HashRead::Failed(format!("unexpected field reply {shown:.80}"));
+            }
         }
     }
     HashRead::Found(pairs.into_iter().collect())
