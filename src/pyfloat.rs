@@ -148,9 +148,18 @@ pub fn parse(bytes: &[u8]) -> Result<f64, ParseError> {
 
 /// Parses a `str` exactly as CPython 3.11's `float(str)`.
 pub fn parse_str(text: &str) -> Result<f64, ParseError> {
-    let ascii = to_ascii(text).ok_or(ParseError::Invalid)?;
-    let cleaned = remove_underscores(&ascii).ok_or(ParseError::Invalid)?;
-    let trimmed = trim_ascii_space(&cleaned);
+    // Nearly every value Redis holds is plain ASCII without `_`: it needs
+    // neither of the copies below (DEL, 127, is not plain: see `to_ascii`).
+    let plain = text.bytes().all(|b| b < 127 && b != b'_');
+    let cleaned;
+    let bytes = if plain {
+        text.as_bytes()
+    } else {
+        let ascii = to_ascii(text).ok_or(ParseError::Invalid)?;
+        cleaned = remove_underscores(&ascii).ok_or(ParseError::Invalid)?;
+        &cleaned
+    };
+    let trimmed = trim_ascii_space(bytes);
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
