@@ -214,6 +214,10 @@ const MAX_LANES: usize = 4;
 /// `cmds` on one connection, [`PIPELINE_CHUNK`] at a time, each reply
 /// turned into what the caller keeps as it arrives.
 ///
+/// The next chunk is sent before the replies to the current one are read,
+/// so Redis is never idle waiting for the client to finish parsing, while
+/// at most two chunks of replies wait in its output buffer.
+///
 /// The replies are read one by one rather than with `Pipeline::query`,
 /// which, after a read times out, still waits out the timeout once for every
 /// reply it expected: against a paused Redis a 1,024-command chunk would
@@ -227,19 +231,29 @@ fn chunked<T>(
 ) -> redis::RedisResult<Vec<T>> {
     let mut kept = Vec::with_capacity(cmds.len());
     let mut cmds = cmds.into_iter().peekable();
-    while cmds.peek().is_some() {
-        let mut pipe = redis::pipe();
+    let mut in_flight: Option<usize> = None;
+    loop {
         let mut sent = 0;
-        for cmd in cmds.by_ref().take(PIPELINE_CHUNK) {
-            pipe.add_command(cmd);
-            sent += 1;
+        if cmds.peek().is_some() {
+            let mut pipe = redis::pipe();
+            for cmd in cmds.by_ref().take(PIPELINE_CHUNK) {
+                pipe.add_command(cmd);
+                sent += 1;
+            }
+            con.send_packed_command(&pipe.get_packed_pipeline())?;
         }
-        con.send_packed_command(&pipe.get_packed_pipeline())?;
-        for _ in 0..sent {
-            kept.push(keep(reply(con.recv_response()?)));
+        match in_flight.replace(sent) {
+            Some(earlier) => {
+                for _ in 0..earlier {
+                    kept.push(keep(reply(con.recv_response()?)));
+                }
+            }
+            None => continue,
+        }
+        if sent == 0 {
+            return Ok(kept);
         }
     }
-    Ok(kept)
 }
 
 /// A connected Redis, single node or cluster.

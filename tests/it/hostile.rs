@@ -317,7 +317,7 @@ fn every_quirk_gets_its_documented_verdict() {
             assert_eq!(run.code, Some(expected_exit), "{} as {format}", case.name);
             assert!(run.stdout.len() < 100_000, "{} as {format}", case.name);
         }
-        Killscope::new()
+        let explain = Killscope::new()
             .args([
                 "explain",
                 "--now",
@@ -327,6 +327,13 @@ fn every_quirk_gets_its_documented_verdict() {
                 &server.url(),
             ])
             .run();
+        assert!(
+            matches!(explain.code, Some(0 | 1)) && explain.stdout.len() < 100_000,
+            "{}: explain exited {:?}: {}",
+            case.name,
+            explain.code,
+            explain.stderr
+        );
         let snapshot = Killscope::new()
             .args(["snapshot", "--now", NOW, "--redis-url", &server.url()])
             .run();
