@@ -5,7 +5,9 @@
 //! half a proposal or fields from two cycles. The rate limiter is upstream's
 //! `should_publish`, rule for rule, except that the in-memory cache changes
 //! only after a write succeeded — upstream updated it even when the write had
-//! failed, and then stayed silent until the next change.
+//! failed, and then stayed silent until the next change — and that a
+//! proposal no longer in Redis counts as never published, so a heartbeat
+//! cannot recreate it as a one-field stub.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
