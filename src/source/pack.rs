@@ -349,17 +349,31 @@ impl Source for PackSource {
     /// pack does not hold reads as "no keys", exactly as a live read of a
     /// symbol that has none.
     fn read(&mut self, plan: &ReadPlan) -> Result<Capture> {
-        let mut capture = self.capture.clone();
-        if let Selection::Symbols(wanted) = &plan.selection {
-            capture.symbols = wanted
+        let stored = &self.capture;
+        // Only the symbols asked for are copied: `explain ETHUSDT` on a
+        // 10,000-symbol pack copies one symbol, not ten thousand.
+        let symbols = match &plan.selection {
+            Selection::Discover => stored.symbols.clone(),
+            Selection::Symbols(wanted) => wanted
                 .iter()
                 .map(|s| {
-                    let cap = self.capture.symbols.get(s).cloned().unwrap_or_default();
-                    (s.clone(), cap)
+                    (
+                        s.clone(),
+                        stored.symbols.get(s).cloned().unwrap_or_default(),
+                    )
                 })
-                .collect();
-        }
-        Ok(capture)
+                .collect(),
+        };
+        Ok(Capture {
+            captured_at: stored.captured_at,
+            source: stored.source.clone(),
+            prefix: stored.prefix.clone(),
+            tool: stored.tool.clone(),
+            policy: stored.policy.clone(),
+            thetas: stored.thetas.clone(),
+            symbols,
+            warnings: stored.warnings.clone(),
+        })
     }
 }
 
@@ -369,11 +383,14 @@ mod tests {
 
     #[test]
     fn binary_fields_round_trip_losslessly() {
-        let mut hash = RawHash::new();
-        hash.insert("kill_score", "0.75");
-        hash.insert("bad", b"\xff\x00");
-        hash.insert(b"\xfe", "x");
-        hash.insert("hex:fe", "collides with the placeholder");
+        let hash: RawHash = [
+            (&b"kill_score"[..], &b"0.75"[..]),
+            (b"bad", b"\xff\x00"),
+            (b"\xfe", b"x"),
+            (b"hex:fe", b"collides with the placeholder"),
+        ]
+        .into_iter()
+        .collect();
         let json = hash_to_json(&hash);
         assert_eq!(json.get("kill_score"), Some(&Value::String("0.75".into())));
         assert_eq!(hash_from_json(&json, "t"), Ok(hash));

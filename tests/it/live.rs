@@ -191,19 +191,31 @@ fn a_read_only_acl_user_can_run_every_read_command() {
             .expect("pack")
             .contains("s3cret-ro")
     );
-    // The user really is read-only.
-    let mut ro = redis::Client::open(url.as_str())
-        .and_then(|c| c.get_connection())
-        .expect("ro connects");
-    let denied: redis::RedisResult<()> = redis::cmd("HSET")
-        .arg("quantum:x")
-        .arg("a")
-        .arg("b")
-        .query(&mut ro);
-    let denial = denied.err().map(|e| e.to_string()).unwrap_or_default();
+    // The user really is read-only: killscope's own writes are refused,
+    // and each refusal is reported for its symbol (exit 1), never hidden.
+    let run = Killscope::new()
+        .args(["publish", "--once", "--position-source", "synthetic"])
+        .args(["--redis-url", &url])
+        .run();
+    run.code(1)
+        .stderr_has("symbol=ETHUSDT writing quantum:harvest:proposal:ETHUSDT: NoPerm: this user has no permissions to run the 'hset' command");
+    assert!(!run.stderr.contains("s3cret-ro"));
+    // A key outside ~quantum:* is refused too; a read command reports that
+    // hash as unreadable instead of passing.
+    let run = Killscope::new()
+        .args(["verify", "--prefix", "other", "ETHUSDT", "--format", "json"])
+        .args(["--redis-url", &url])
+        .run();
+    run.code(1);
+    let report = run.json();
+    assert_eq!(report["symbols"][0]["checks"][0]["status"], "fail");
     assert!(
-        denial.contains("NOPERM") || denial.contains("permission"),
-        "{denial}"
+        report["symbols"][0]["checks"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no permissions"),
+        "{}",
+        report["symbols"][0]["checks"][0]
     );
 }
 
