@@ -188,6 +188,17 @@ pub enum Format {
     Prometheus,
 }
 
+impl Format {
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Junit,
+        Format::Markdown,
+        Format::Tap,
+        Format::Prometheus,
+    ];
+}
+
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Symbols to show (default: every proposal key found by SCAN).

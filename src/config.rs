@@ -19,6 +19,7 @@ use crate::keys::{Prefix, Symbol, SymbolRule};
 use crate::report::{self, ReportKind, Style};
 use crate::source::Selection;
 use crate::source::redis::Endpoint;
+pub use crate::theta::ThetaChoice;
 use crate::theta::{self, NamedTheta, Origin};
 
 /// A validated invocation.
@@ -57,16 +58,6 @@ pub struct ReadConfig {
     pub now: Option<DateTime<Utc>>,
     /// The redacted command line, for "reproduce with" lines.
     pub command_line: String,
-}
-
-/// Which theta a run recomputes with.
-#[derive(Debug, Clone)]
-pub enum ThetaChoice {
-    Defaults,
-    /// Loaded from `--theta FILE` at validation time.
-    File(Box<NamedTheta>),
-    /// `--theta-from-policy`: resolved once the policy hash has been read.
-    Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -206,17 +197,15 @@ fn output(
     verbose: bool,
 ) -> Result<Output> {
     let check = |format: Format| {
-        if report::supports(format, kind) {
+        if report::renders(kind, format) {
             Ok(format)
         } else {
             Err(Error::usage(format!(
-                "--format {} cannot render a {} report (use table, json or markdown)",
+                "--format {} cannot render a {} report ({} renders {})",
                 report::format_name(format),
-                match kind {
-                    ReportKind::Verify => "verify",
-                    ReportKind::Snapshot => "snapshot",
-                    ReportKind::Explain => "explain",
-                }
+                kind.name(),
+                kind.name(),
+                report::format_names(kind).join(", ")
             )))
         }
     };
@@ -227,10 +216,16 @@ fn output(
             let (name, path) = spec
                 .split_once('=')
                 .filter(|(n, p)| !n.is_empty() && !p.is_empty())
-                .ok_or_else(|| Error::usage(format!("--report {spec:?}: expected FORMAT=PATH, e.g. junit=junit.xml")))?;
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "--report {spec:?}: expected FORMAT=PATH, e.g. junit=junit.xml"
+                    ))
+                })?;
             let format = <Format as clap::ValueEnum>::from_str(name, true).map_err(|_| {
                 Error::usage(format!(
-                    "--report {spec:?}: unknown format {name:?} (table, json, junit, markdown, tap, prometheus)"
+                    "--report {spec:?}: unknown format {name:?} ({} renders {})",
+                    kind.name(),
+                    report::format_names(kind).join(", ")
                 ))
             })?;
             Ok((check(format)?, PathBuf::from(path)))

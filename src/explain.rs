@@ -7,13 +7,12 @@
 //! over adjacent `f64` values with the kernel's own functions, so the input
 //! value shown is the first one on the other side of the threshold, exactly.
 
-use crate::checks::ThetaBook;
 use crate::kernel::{self, Action, Component, Components, Theta};
 use crate::keys::Symbol;
 use crate::pyfloat;
 use crate::recompute::{self, Inputs};
 use crate::source::{Capture, HashKind};
-use crate::theta::NamedTheta;
+use crate::theta::{NamedTheta, ThetaBook};
 use crate::wire::{
     MarketStateRecord, ProposalRecord, RiskProposalRecord, StopDecision, position_from_hash,
 };

@@ -24,6 +24,7 @@ pub mod error;
 pub mod explain;
 pub mod kernel;
 pub mod keys;
+pub mod output;
 pub mod parallel;
 pub mod publish;
 pub mod pyfloat;

@@ -1,10 +1,12 @@
 //! `killscope explain`.
 
-use super::{emit, evaluation_time, header, open_source, theta_book, warn};
+use super::read::{evaluation_time, header, open_source, theta_book};
 use crate::config::ExplainConfig;
 use crate::error::{Exit, Result};
 use crate::explain;
-use crate::report::ExplainReport;
+use crate::output;
+use crate::output::emit;
+use crate::report::{self, ExplainReport, ReportKind};
 use crate::source::{HashKind, ReadPlan};
 
 pub fn run(cfg: &ExplainConfig) -> Result<Exit> {
@@ -14,11 +16,11 @@ pub fn run(cfg: &ExplainConfig) -> Result<Exit> {
         selection: read.selection.clone(),
         kinds: HashKind::ALL.to_vec(),
     })?;
-    let book = theta_book(&read.theta, &capture)?;
     let now = evaluation_time(read, &capture, source.as_ref());
+    let book = theta_book(read, &capture, now)?;
     let explanations = explain::explain_all(&capture, &book);
     for w in &capture.warnings {
-        warn(w);
+        output::warn(w);
     }
     let report = ExplainReport {
         header: header(
@@ -30,7 +32,9 @@ pub fn run(cfg: &ExplainConfig) -> Result<Exit> {
         ),
         explanations,
     };
-    emit(&read.output, |e| e.explain(&report))?;
+    emit(&read.output, ReportKind::Explain, |format, style| {
+        report::explain_format(format, style).map(|f| f.explain(&report))
+    })?;
     // A symbol that could not be explained is worth an exit code to scripts.
     let unexplained = report.explanations.iter().any(|e| e.score.is_none());
     Ok(if unexplained { Exit::Fail } else { Exit::Pass })

@@ -2,15 +2,16 @@
 
 use std::io::IsTerminal;
 
-use super::{
-    Interrupts, emit, evaluation_time, header, open_source, theta_book, warn, write_stdout,
-};
+use super::read::{evaluation_time, header, open_source, theta_book};
 use crate::checks::{self, Settings};
 use crate::config::SnapshotConfig;
 use crate::error::{Error, Exit, Result};
-use crate::report::{self, SnapshotReport};
+use crate::output::emit;
+use crate::output::{self, Reconnecting};
+use crate::report::{self, ReportKind, SnapshotReport};
+use crate::signals::Interrupts;
 use crate::snapshot::{self, Row};
-use crate::source::pack::{self, PackSource, write_atomically};
+use crate::source::pack::{self, PackSource};
 use crate::source::{Capture, HashKind, ReadPlan, Source};
 
 /// Rows for a capture, judged as `verify` would judge it at `now`.
@@ -19,7 +20,7 @@ fn rows_of(
     capture: &Capture,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Vec<Row>, crate::theta::NamedTheta)> {
-    let book = theta_book(&cfg.read.theta, capture)?;
+    let book = theta_book(&cfg.read, capture, now)?;
     let settings = Settings {
         max_age: cfg.max_age,
         tolerance: 1e-12,
@@ -44,7 +45,7 @@ fn once(cfg: &SnapshotConfig, source: &mut dyn Source) -> Result<SnapshotReport>
         kinds,
     })?;
     if let Some(path) = &cfg.out {
-        write_atomically(path, &pack::to_json(&capture))?;
+        output::write_atomically(path, pack::to_json(&capture).as_bytes())?;
     }
     let now = evaluation_time(read, &capture, source);
     let (rows, theta) = rows_of(cfg, &capture, now)?;
@@ -63,7 +64,7 @@ fn once(cfg: &SnapshotConfig, source: &mut dyn Source) -> Result<SnapshotReport>
         }
     };
     for w in &capture.warnings {
-        warn(w);
+        output::warn(w);
     }
     Ok(SnapshotReport {
         header: header(source, &capture, &theta, now, &read.command_line),
@@ -76,39 +77,32 @@ pub fn run(cfg: &SnapshotConfig) -> Result<Exit> {
     let Some(every) = cfg.watch else {
         let mut source = open_source(&cfg.read)?;
         let report = once(cfg, source.as_mut())?;
-        emit(&cfg.read.output, |e| e.snapshot(&report))?;
+        emit(&cfg.read.output, ReportKind::Snapshot, |format, style| {
+            report::snapshot_format(format, style).map(|f| f.snapshot(&report))
+        })?;
         if let Some(path) = &cfg.out {
-            eprintln!("killscope: wrote {}", path.display());
+            output::note(&format!("wrote {}", path.display()));
         }
         return Ok(Exit::Pass);
     };
     // The first read must work (a wrong URL is a usage problem, exit 2);
     // after that a lost connection is shown in the frame and retried.
-    let mut source = Some(open_source(&cfg.read)?);
+    let mut source = Reconnecting::with(open_source(&cfg.read)?, || open_source(&cfg.read));
     let interrupts = Interrupts::install()?;
     let terminal = std::io::stdout().is_terminal();
-    let exporter = report::exporter(cfg.read.output.format, cfg.read.output.style);
+    let output = &cfg.read.output;
+    let format = report::snapshot_format(output.format, output.style)
+        .ok_or_else(|| Error::usage("this format cannot render a snapshot"))?;
     loop {
-        let outcome = match source.as_mut() {
-            Some(s) => once(cfg, s.as_mut()),
-            None => open_source(&cfg.read).and_then(|mut s| {
-                let r = once(cfg, s.as_mut());
-                source = Some(s);
-                r
-            }),
-        };
-        let frame = match outcome {
-            Ok(report) => exporter
-                .snapshot(&report)
-                .map_err(|_| Error::usage("this format cannot render a snapshot"))?,
+        let frame = match source.run(|_| {}, |s| once(cfg, s.as_mut())) {
+            Ok(report) => format.snapshot(&report),
             Err(e @ Error::Redis { .. }) => {
-                source = None;
                 format!("killscope: error: {e} (retrying every {every:?})\n")
             }
             Err(e) => return Err(e),
         };
         let clear = if terminal { "\x1b[H\x1b[2J" } else { "\n" };
-        write_stdout(format!("{clear}{frame}").as_bytes())?;
+        output::stdout(format!("{clear}{frame}").as_bytes())?;
         if interrupts.sleep(every) {
             return Ok(Exit::Interrupted);
         }

@@ -2,13 +2,15 @@
 
 use std::time::Instant;
 
-use super::{
-    Interrupts, emit, evaluation_time, header, open_source, service_state, theta_book, warn,
-};
-use crate::checks::{self, Settings, Summary};
+use super::read::{evaluation_time, header, open_source, theta_book};
+use super::service;
+use crate::checks::{self, Settings, Status, Summary};
 use crate::config::VerifyConfig;
 use crate::error::{Error, Exit, Result};
-use crate::report::VerifyReport;
+use crate::output::emit;
+use crate::output::{self, Reconnecting};
+use crate::report::{self, ReportKind, VerifyReport};
+use crate::signals::Interrupts;
 use crate::source::{HashKind, ReadPlan, Source};
 
 /// One verification pass: read, judge, build the report.
@@ -18,15 +20,15 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
         selection: read.selection.clone(),
         kinds: vec![HashKind::Proposal, HashKind::MarketState],
     })?;
-    let book = theta_book(&read.theta, &capture)?;
     let now = evaluation_time(read, &capture, source);
+    let book = theta_book(read, &capture, now)?;
     let settings = Settings {
         max_age: cfg.max_age,
         tolerance: cfg.tolerance,
         strict: cfg.strict,
         now,
     };
-    let service = cfg.systemd_unit.as_deref().map(service_state);
+    let service = cfg.systemd_unit.as_deref().map(service::state);
     let verdicts = checks::judge(&capture, &book, &settings, service.as_ref());
     let summary = Summary::of(&verdicts, cfg.strict);
     Ok(VerifyReport {
@@ -41,9 +43,11 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
 
 fn finish(cfg: &VerifyConfig, report: &VerifyReport, exit_if_failed: Exit) -> Result<Exit> {
     for w in &report.header.warnings {
-        warn(w);
+        output::warn(w);
     }
-    emit(&cfg.read.output, |e| e.verify(report))?;
+    emit(&cfg.read.output, ReportKind::Verify, |format, style| {
+        report::verify_format(format, style).map(|f| f.verify(report))
+    })?;
     Ok(if report.summary.failed() {
         exit_if_failed
     } else {
@@ -62,9 +66,7 @@ fn describe_attempt(n: usize, outcome: &Result<VerifyReport>) -> String {
                 .flat_map(|v| {
                     v.checks
                         .iter()
-                        .filter(|c| {
-                            matches!(c.status, checks::Status::Fail | checks::Status::Error)
-                        })
+                        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
                         .map(move |c| format!("{} {}", v.symbol, c.id))
                 })
                 .take(5)
@@ -89,26 +91,16 @@ pub fn run(cfg: &VerifyConfig) -> Result<Exit> {
     // everything passes or the time is up.
     let interrupts = Interrupts::install()?;
     let deadline = Instant::now() + retry.timeout;
-    let mut source: Option<Box<dyn Source>> = None;
+    let mut source = Reconnecting::new(|| open_source(&cfg.read));
     for n in 1.. {
-        let outcome = match &mut source {
-            Some(s) => attempt(cfg, s.as_mut()),
-            None => open_source(&cfg.read).and_then(|mut s| {
-                let r = attempt(cfg, s.as_mut());
-                source = Some(s);
-                r
-            }),
-        };
-        if matches!(outcome, Err(Error::Redis { .. })) {
-            source = None;
-        }
+        let outcome = source.run(|_| {}, |s| attempt(cfg, s.as_mut()));
         if let Ok(report) = &outcome
             && !report.summary.failed()
         {
             return finish(cfg, report, Exit::Fail);
         }
         if Instant::now() + retry.sleep > deadline {
-            warn(&format!(
+            output::warn(&format!(
                 "--retry-timeout ran out: {}",
                 describe_attempt(n, &outcome)
             ));
@@ -117,7 +109,7 @@ pub fn run(cfg: &VerifyConfig) -> Result<Exit> {
                 Err(_) => Ok(Exit::RetryTimeout),
             };
         }
-        warn(&format!(
+        output::warn(&format!(
             "{}; retrying in {:?}",
             describe_attempt(n, &outcome),
             retry.sleep

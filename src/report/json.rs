@@ -7,8 +7,9 @@
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::{
-    ExplainReport, Exporter, Header, SnapshotReport, Unsupported, VerifyReport, timestamp,
+use super::model::{
+    ExplainFormat, ExplainReport, Header, SnapshotFormat, SnapshotReport, VerifyFormat,
+    VerifyReport, timestamp,
 };
 use crate::checks::{CheckResult, SymbolVerdict};
 use crate::explain::{Explanation, FlipOutcome};
@@ -93,9 +94,9 @@ fn check_json(c: &CheckResult) -> Value {
     json!({
         "id": c.id.as_str(),
         "status": c.status.as_str(),
-        "expected": c.expected,
-        "actual": c.actual,
-        "message": c.message,
+        "expected": c.expected.as_ref().map(ToString::to_string),
+        "actual": c.actual.as_ref().map(ToString::to_string),
+        "message": c.message.to_string(),
     })
 }
 
@@ -174,8 +175,8 @@ impl<T> Document<'_, T> {
     }
 }
 
-impl Exporter for Json {
-    fn verify(&self, r: &VerifyReport) -> Result<String, Unsupported> {
+impl VerifyFormat for Json {
+    fn verify(&self, r: &VerifyReport) -> String {
         let mut head = head("killscope.verify/1", &r.header);
         head.insert(
             "settings".into(),
@@ -206,10 +207,12 @@ impl Exporter for Json {
             element: verdict_json,
             tail,
         };
-        Ok(doc.render(&r.header))
+        doc.render(&r.header)
     }
+}
 
-    fn snapshot(&self, r: &SnapshotReport) -> Result<String, Unsupported> {
+impl SnapshotFormat for Json {
+    fn snapshot(&self, r: &SnapshotReport) -> String {
         let mut tail = Map::new();
         tail.insert(
             "diff".into(),
@@ -221,17 +224,19 @@ impl Exporter for Json {
             element: row_json,
             tail,
         };
-        Ok(doc.render(&r.header))
+        doc.render(&r.header)
     }
+}
 
-    fn explain(&self, r: &ExplainReport) -> Result<String, Unsupported> {
+impl ExplainFormat for Json {
+    fn explain(&self, r: &ExplainReport) -> String {
         let doc = Document {
             head: head("killscope.explain/1", &r.header),
             symbols: &r.explanations,
             element: explanation_json,
             tail: Map::new(),
         };
-        Ok(doc.render(&r.header))
+        doc.render(&r.header)
     }
 }
 

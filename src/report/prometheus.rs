@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::{Exporter, SnapshotReport, Unsupported, VerifyReport};
+use super::model::{SnapshotFormat, SnapshotReport, VerifyFormat, VerifyReport};
 use crate::checks::Status;
 use crate::kernel::Component;
 
@@ -114,8 +114,8 @@ fn numbers<'a>(
     }
 }
 
-impl Exporter for Prometheus {
-    fn verify(&self, r: &VerifyReport) -> Result<String, Unsupported> {
+impl VerifyFormat for Prometheus {
+    fn verify(&self, r: &VerifyReport) -> String {
         let mut out = String::new();
         family(
             &mut out,
@@ -157,10 +157,12 @@ impl Exporter for Prometheus {
             "killscope_verify_timestamp_seconds {}",
             r.header.evaluated_at.timestamp()
         );
-        Ok(out)
+        out
     }
+}
 
-    fn snapshot(&self, r: &SnapshotReport) -> Result<String, Unsupported> {
+impl SnapshotFormat for Prometheus {
+    fn snapshot(&self, r: &SnapshotReport) -> String {
         let mut out = String::new();
         family(
             &mut out,
@@ -187,6 +189,6 @@ impl Exporter for Prometheus {
                 )
             }),
         );
-        Ok(out)
+        out
     }
 }

@@ -11,7 +11,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
@@ -285,25 +284,6 @@ pub fn from_json(text: &str, rule: &SymbolRule) -> std::result::Result<Capture, 
         symbols,
         warnings: Vec::new(),
     })
-}
-
-/// Writes `text` to `path` atomically: a temporary file in the same
-/// directory, renamed over the target only once it is complete.
-pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".killscope-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(path, e))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
 
 /// A pack file opened as a source.

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{Field, FieldReader, Problem, RawHash};
+use super::raw::{Field, FieldReader, Problem, RawHash};
 use crate::kernel::{MarketState, Position, truthy};
 
 /// `{prefix}:marketstate:{SYM}` as read.

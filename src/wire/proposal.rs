@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-use super::{Field, FieldReader, Problem, RawHash, show_text};
+use super::raw::{Field, FieldReader, Problem, RawHash, show_text};
 use crate::kernel::{Action, Component, MarketState, Position, Proposal};
 use crate::pyfloat;
 

@@ -1,5 +1,6 @@
 //! killscope's integration tests: one binary, one module per area.
 
+mod architecture;
 mod cluster;
 mod cmd;
 mod faults;

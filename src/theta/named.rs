@@ -1,4 +1,5 @@
-//! Where a [`Theta`] comes from, and how it is named.
+//! What a theta is called: its fields by upstream name, its canonical JSON
+//! text and hash, where it came from, and how JSON becomes one.
 //!
 //! Upstream never records which theta produced a proposal, which is how a
 //! report once "verified" a kill score with the wrong weights. killscope gives

@@ -1,0 +1,118 @@
+//! What a snapshot report says, and how a change between two captures is
+//! worded.
+
+use super::{f, opt, signed};
+use crate::checks::format_age;
+use crate::kernel::{Action, Component};
+use crate::report::model::timestamp;
+use crate::snapshot::{Change, Diff, Row};
+
+/// The snapshot table's columns.
+pub const COLUMNS: [&str; 10] = [
+    "symbol",
+    "action",
+    "R_net",
+    "K",
+    "regime_flip",
+    "sigma_spike",
+    "ts_drop",
+    "age_penalty",
+    "age",
+    "status",
+];
+
+/// How many digits a glance shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// Four decimals, for a table that must fit a terminal.
+    Short,
+    /// Every digit, as published.
+    Full,
+}
+
+fn number(x: Option<f64>, precision: Precision) -> String {
+    match (x, precision) {
+        (Some(v), Precision::Short) if v.is_finite() => format!("{v:.4}"),
+        (x, _) => opt(x),
+    }
+}
+
+pub fn action_text(action: Option<Action>) -> &'static str {
+    action.map_or("—", |a| a.as_str())
+}
+
+/// One row's cells, in [`COLUMNS`] order.
+pub fn cells(row: &Row, precision: Precision) -> [String; 10] {
+    let c = |i: usize| number(row.components[i], precision);
+    [
+        row.symbol.to_string(),
+        action_text(row.action).to_owned(),
+        number(row.r_net, precision),
+        number(row.kill_score, precision),
+        c(0),
+        c(1),
+        c(2),
+        c(3),
+        row.age_sec.map_or_else(|| "—".to_owned(), format_age),
+        row.status.as_str().to_owned(),
+    ]
+}
+
+/// `Changes since 2026-01-23T01:08:45Z`
+pub fn changes_title(d: &Diff) -> String {
+    format!("Changes since {}", timestamp(d.old_captured_at))
+}
+
+pub const NOTHING_CHANGED: &str = "nothing changed";
+
+pub fn appeared(symbol: &str) -> String {
+    format!("{symbol} appeared")
+}
+
+pub fn vanished(symbol: &str) -> String {
+    format!("{symbol} vanished")
+}
+
+/// `PARTIAL_75 → FULL_CLOSE_PROPOSED`, or the action when it did not change.
+pub fn action_change(c: &Change) -> String {
+    if c.action_changed() {
+        format!("{} → {}", action_text(c.action.0), action_text(c.action.1))
+    } else {
+        action_text(c.action.1).to_owned()
+    }
+}
+
+/// `warn → mismatch`, or the status when it did not change.
+pub fn status_change(c: &Change) -> String {
+    if c.status.0 == c.status.1 {
+        c.status.1.as_str().to_owned()
+    } else {
+        format!("{} → {}", c.status.0.as_str(), c.status.1.as_str())
+    }
+}
+
+/// A delta with its sign, or `—` when either side is missing.
+pub fn delta(pair: (Option<f64>, Option<f64>)) -> String {
+    Change::delta(pair).map_or_else(|| "—".to_owned(), signed)
+}
+
+/// The columns of the change table.
+pub fn change_columns() -> Vec<String> {
+    let mut header = vec!["symbol".to_owned(), "action".to_owned(), "ΔK".to_owned()];
+    header.extend(Component::ALL.iter().map(|c| format!("Δ{}", c.name())));
+    header.push("status".to_owned());
+    header
+}
+
+/// A change's cells, in [`change_columns`] order.
+pub fn change_cells(c: &Change) -> Vec<String> {
+    let mut cells = vec![c.symbol.to_string(), action_change(c), delta(c.kill_score)];
+    cells.extend(c.components.iter().map(|pair| delta(*pair)));
+    cells.push(status_change(c));
+    cells
+}
+
+/// A full-precision number, for formats without a width to keep.
+pub fn full(x: f64) -> String {
+    f(x)
+}

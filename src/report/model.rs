@@ -1,0 +1,102 @@
+//! The report values every format renders, and the traits formats implement.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::checks::{Summary, SymbolVerdict};
+use crate::explain::Explanation;
+use crate::keys::Prefix;
+use crate::snapshot::{Diff, Row};
+use crate::source::SourceInfo;
+use crate::theta::NamedTheta;
+
+/// How human-facing output is decorated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Show details of passing symbols too (the table shows them on one
+    /// line otherwise, so what needs attention stands out).
+    pub verbose: bool,
+}
+
+/// Facts every report states in its header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Wall-clock time the report was made.
+    pub generated_at: DateTime<Utc>,
+    /// The clock the checks and ages used (`--now`, a pack's capture time, or now).
+    pub evaluated_at: DateTime<Utc>,
+    /// Where this run read from.
+    pub source: SourceInfo,
+    /// For a pack: where and when its data was captured.
+    pub captured: Option<(SourceInfo, DateTime<Utc>)>,
+    pub prefix: Prefix,
+    pub theta: NamedTheta,
+    /// The command line that reproduces this report (secrets redacted).
+    pub command: String,
+    /// Things passed over while reading (shown, never fatal).
+    pub warnings: Vec<String>,
+}
+
+/// `verify`'s result.
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    pub header: Header,
+    pub max_age: std::time::Duration,
+    pub tolerance: f64,
+    pub strict: bool,
+    pub verdicts: Vec<SymbolVerdict>,
+    pub summary: Summary,
+}
+
+/// `snapshot`'s result.
+#[derive(Debug, Clone)]
+pub struct SnapshotReport {
+    pub header: Header,
+    pub rows: Vec<Row>,
+    pub diff: Option<Diff>,
+}
+
+/// `explain`'s result.
+#[derive(Debug, Clone)]
+pub struct ExplainReport {
+    pub header: Header,
+    pub explanations: Vec<Explanation>,
+}
+
+/// A format of verify reports.
+pub trait VerifyFormat {
+    fn verify(&self, report: &VerifyReport) -> String;
+}
+
+/// A format of snapshot reports.
+pub trait SnapshotFormat {
+    fn snapshot(&self, report: &SnapshotReport) -> String;
+}
+
+/// A format of explain reports.
+pub trait ExplainFormat {
+    fn explain(&self, report: &ExplainReport) -> String;
+}
+
+/// Which report a command produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Verify,
+    Snapshot,
+    Explain,
+}
+
+impl ReportKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::Verify => "verify",
+            ReportKind::Snapshot => "snapshot",
+            ReportKind::Explain => "explain",
+        }
+    }
+}
+
+/// RFC 3339 in UTC with a `Z`, to the second unless there is a fraction.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
