@@ -18,11 +18,22 @@
 //! Options (after `--`): `--sizes 3,100,1000,10000`, `--runs 5`,
 //! `--cycles 1000`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::too_many_lines,
+    reason = "a benchmark harness prints its figures and panics on a broken setup"
+)]
+// wait4's rusage is the one way to read a finished child's peak RSS.
+#![allow(unsafe_code, reason = "libc::wait4 for the peak RSS of each run")]
+
 #[allow(dead_code)]
 #[path = "../tests/it/fleet.rs"]
 mod fleet;
 #[allow(dead_code)]
-#[path = "../tests/it/redis_server.rs"]
+#[path = "../tests/it/support/redis_server.rs"]
 mod redis_server;
 
 use std::io::{BufRead, BufReader};
@@ -80,7 +91,7 @@ fn options() -> Options {
                 o.sizes = value()
                     .split(',')
                     .map(|s| s.trim().parse().expect("--sizes: numbers"))
-                    .collect()
+                    .collect();
             }
             "--runs" => o.runs = value().parse().expect("--runs: a number"),
             "--cycles" => o.cycles = value().parse().expect("--cycles: a number"),

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     match Config::from_cli(cli, &argv).and_then(killscope::commands::run) {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("killscope: error: {e}");
+            killscope::output::error(&e);
             e.exit().into()
         }
     }

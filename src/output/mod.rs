@@ -33,16 +33,37 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 }
 
 /// A diagnostic line on stderr: `killscope: warning: …`.
+#[allow(
+    clippy::print_stderr,
+    reason = "the output layer is where stderr is written"
+)]
 pub fn warn(message: &str) {
     eprintln!("killscope: warning: {message}");
 }
 
+/// The one line a failed run ends with: `killscope: error: …`.
+#[allow(
+    clippy::print_stderr,
+    reason = "the output layer is where stderr is written"
+)]
+pub fn error(e: &Error) {
+    eprintln!("killscope: error: {e}");
+}
+
 /// A plain progress line on stderr: `killscope: wrote pack.json`.
+#[allow(
+    clippy::print_stderr,
+    reason = "the output layer is where stderr is written"
+)]
 pub fn note(message: &str) {
     eprintln!("killscope: {message}");
 }
 
 /// One log line of a long-running command on stderr: time, level, message.
+#[allow(
+    clippy::print_stderr,
+    reason = "the output layer is where stderr is written"
+)]
 pub fn log(level: &str, message: &str) {
     eprintln!(
         "{} {level:<5} {message}",

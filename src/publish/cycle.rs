@@ -15,9 +15,11 @@ use chrono::{DateTime, Utc};
 use redis::Cmd;
 
 use super::positions::{self, Found};
+use super::rate_limit::{Cached, should_publish};
+use super::writes::{hset, shell_line, xadd};
 use crate::config::{PositionSource, PublishConfig};
 use crate::error::Result;
-use crate::kernel::{self, Action, KernelInput, Proposal, truthy};
+use crate::kernel::{self, KernelInput, Proposal};
 use crate::keys::Symbol;
 use crate::pyfloat;
 use crate::source::HashRead;
@@ -26,55 +28,6 @@ use crate::theta::{self, NamedTheta};
 use crate::wire::{
     MarketStateRecord, Provenance, RiskProposalRecord, StopDecision, render_proposal, show_raw,
 };
-
-/// Upstream's stream cap (`maxlen=10000`, approximate trimming).
-pub const STREAM_MAXLEN: usize = 10_000;
-
-/// What the rate limiter remembers of the last published proposal.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Cached {
-    pub action: Action,
-    pub new_sl: Option<f64>,
-    pub kill_score: f64,
-    /// Unix seconds of the write.
-    pub at: f64,
-}
-
-/// Upstream's `should_publish`, rule for rule: (a) nothing cached; (b) the
-/// action changed; (c) both stops truthy and moved by more than `eps`
-/// relative — and if they are not both truthy, (d) they differ at all
-/// (`None` against a number, `0.0` counting as falsy); (e) K moved by more
-/// than `eps` absolute; (f) the cached proposal is older than `max_age`.
-pub fn should_publish(
-    cached: Option<&Cached>,
-    p: &Proposal,
-    now: f64,
-    eps: f64,
-    max_age: f64,
-) -> bool {
-    let Some(old) = cached else {
-        return true;
-    };
-    if p.action != old.action {
-        return true;
-    }
-    let truthy_sl = |sl: Option<f64>| sl.is_some_and(truthy);
-    if truthy_sl(p.new_sl_proposed) && truthy_sl(old.new_sl) {
-        let (new, prev) = (
-            p.new_sl_proposed.unwrap_or(f64::NAN),
-            old.new_sl.unwrap_or(f64::NAN),
-        );
-        if (new - prev).abs() / prev > eps {
-            return true;
-        }
-    } else if p.new_sl_proposed != old.new_sl {
-        return true;
-    }
-    if (p.kill_score - old.kill_score).abs() > eps {
-        return true;
-    }
-    now - old.at > max_age
-}
 
 /// What happened to one symbol in a cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,52 +241,6 @@ impl Publisher {
     }
 }
 
-fn hset(key: &str, fields: &[(&str, String)]) -> Cmd {
-    let mut cmd = redis::cmd("HSET");
-    cmd.arg(key);
-    for (f, v) in fields {
-        cmd.arg(*f).arg(v);
-    }
-    cmd
-}
-
-fn xadd(stream: &str, symbol: &str, fields: &[(&str, String)]) -> Cmd {
-    let mut cmd = redis::cmd("XADD");
-    cmd.arg(stream)
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(STREAM_MAXLEN)
-        .arg("*")
-        .arg("symbol")
-        .arg(symbol);
-    for (f, v) in fields {
-        cmd.arg(*f).arg(v);
-    }
-    cmd
-}
-
-/// A command as a line a person could paste into `redis-cli`.
-fn shell_line(cmd: &Cmd) -> String {
-    cmd.args_iter()
-        .map(|arg| match arg {
-            redis::Arg::Simple(bytes) => {
-                let text = String::from_utf8_lossy(bytes);
-                if !text.is_empty()
-                    && text
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_.:-+~*,".contains(c))
-                {
-                    text.into_owned()
-                } else {
-                    format!("'{}'", text.replace('\'', "'\\''"))
-                }
-            }
-            _ => "0".to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Every input of every symbol, from one pipelined round trip.
 struct Inputs {
     market: BTreeMap<Symbol, HashRead>,
@@ -497,154 +404,4 @@ pub fn describe(p: &Proposal, stop: &StopDecision, position_source: &str) -> Str
         pyfloat::format_opt(p.new_sl_proposed),
         stop.source,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kernel::{Components, ReasonCode};
-
-    fn proposal(action: Action, sl: Option<f64>, k: f64) -> Proposal {
-        Proposal {
-            action,
-            new_sl_proposed: sl,
-            r_net: 0.0,
-            risk_unit: 1.0,
-            cost_est: 0.0,
-            kill_score: k,
-            reason_codes: vec![ReasonCode::ProfitLock],
-            components: Components {
-                regime_flip: 0.0,
-                sigma_spike: 0.0,
-                ts_drop: 0.0,
-                age_penalty: 0.0,
-            },
-            z: 0.0,
-            tranche_weights: [1.0 / 3.0; 3],
-        }
-    }
-
-    fn cached(action: Action, sl: Option<f64>, k: f64) -> Cached {
-        Cached {
-            action,
-            new_sl: sl,
-            kill_score: k,
-            at: 100.0,
-        }
-    }
-
-    const EPS: f64 = 0.001;
-    const AGE: f64 = 60.0;
-
-    #[test]
-    fn first_sight_and_action_changes_publish() {
-        let p = proposal(Action::None, None, 0.5);
-        assert!(should_publish(None, &p, 101.0, EPS, AGE));
-        assert!(should_publish(
-            Some(&cached(Action::Partial25, None, 0.5)),
-            &p,
-            101.0,
-            EPS,
-            AGE
-        ));
-    }
-
-    #[test]
-    fn unchanged_proposals_wait_for_max_age() {
-        let old = cached(Action::Partial25, Some(100.2), 0.5);
-        let p = proposal(Action::Partial25, Some(100.2), 0.5);
-        assert!(!should_publish(Some(&old), &p, 160.0, EPS, AGE));
-        assert!(should_publish(Some(&old), &p, 160.5, EPS, AGE));
-    }
-
-    #[test]
-    fn stop_rules_follow_python_truthiness() {
-        let old = cached(Action::None, Some(100.0), 0.5);
-        // (c) relative move above eps
-        assert!(should_publish(
-            Some(&old),
-            &proposal(Action::None, Some(100.2), 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        assert!(!should_publish(
-            Some(&old),
-            &proposal(Action::None, Some(100.05), 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        // (d) None against a number, and 0.0 is falsy but still differs from None
-        assert!(should_publish(
-            Some(&old),
-            &proposal(Action::None, None, 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        let zero = cached(Action::None, Some(0.0), 0.5);
-        assert!(should_publish(
-            Some(&zero),
-            &proposal(Action::None, None, 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        assert!(!should_publish(
-            Some(&zero),
-            &proposal(Action::None, Some(0.0), 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        let none = cached(Action::None, None, 0.5);
-        assert!(!should_publish(
-            Some(&none),
-            &proposal(Action::None, None, 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-        // A NaN stop is truthy; its relative move is NaN, which is not > eps.
-        let nan = cached(Action::None, Some(f64::NAN), 0.5);
-        assert!(!should_publish(
-            Some(&nan),
-            &proposal(Action::None, Some(f64::NAN), 0.5),
-            101.0,
-            EPS,
-            AGE
-        ));
-    }
-
-    #[test]
-    fn kill_score_moves_are_absolute() {
-        let old = cached(Action::None, None, 0.5);
-        assert!(should_publish(
-            Some(&old),
-            &proposal(Action::None, None, 0.5011),
-            101.0,
-            EPS,
-            AGE
-        ));
-        assert!(!should_publish(
-            Some(&old),
-            &proposal(Action::None, None, 0.5009),
-            101.0,
-            EPS,
-            AGE
-        ));
-    }
-
-    #[test]
-    fn dry_run_lines_are_pasteable() {
-        let cmd = hset(
-            "quantum:harvest:proposal:BTCUSDT",
-            &[("reason_codes", String::new()), ("R_net", "1.5".into())],
-        );
-        assert_eq!(
-            shell_line(&cmd),
-            "HSET quantum:harvest:proposal:BTCUSDT reason_codes '' R_net 1.5"
-        );
-    }
 }

@@ -4,3 +4,5 @@
 
 pub mod cycle;
 pub mod positions;
+pub mod rate_limit;
+pub mod writes;

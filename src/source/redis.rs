@@ -647,7 +647,7 @@ impl RedisSource {
             match self.rule.check_bytes(&key[head.min(key.len())..]) {
                 Ok(symbol) => symbols.push(symbol),
                 Err(e) => {
-                    warnings.push(format!("skipping key {}: {e}", crate::wire::show_raw(&key)))
+                    warnings.push(format!("skipping key {}: {e}", crate::wire::show_raw(&key)));
                 }
             }
         }

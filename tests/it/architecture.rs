@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use killscope::checks::{CHECKS, CheckId};
 
-use crate::cmd::root;
+use crate::support::cmd::root;
 
 const MAX_LINES: usize = 600;
 
@@ -320,9 +320,10 @@ fn the_registry_the_ids_the_readme_and_the_schema_list_the_same_checks() {
         .collect();
     assert_eq!(documented, ids, "the README's check table disagrees");
 
-    let schema: serde_json::Value =
-        serde_json::from_str(&crate::fixtures::read("schemas/verify.schema.json"))
-            .unwrap_or_default();
+    let schema: serde_json::Value = serde_json::from_str(&crate::support::fixtures::read(
+        "schemas/verify.schema.json",
+    ))
+    .unwrap_or_default();
     let in_schema: Vec<String> = schema
         .pointer("/definitions/check/properties/id/enum")
         .or_else(|| find_enum_of_ids(&schema))

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::cmd::Killscope;
 use crate::fleet;
-use crate::redis_server::RedisCluster;
+use crate::support::cmd::Killscope;
+use crate::support::redis_server::RedisCluster;
 
 const SYMBOLS: usize = 1000;
 

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::cmd::{Killscope, root};
-use crate::publish::{Loop, await_some, hgetall, without_timestamps};
-use crate::redis_server::RedisServer;
+use crate::publish::{hgetall, publish_loop, without_timestamps};
+use crate::support::cmd::{Killscope, root};
+use crate::support::redis_server::RedisServer;
+use crate::support::wait::await_some;
 
 const PRODUCTION: &str = "examples/packs/production-2026-01-23.json";
 
@@ -41,7 +42,7 @@ impl Relay {
                 let (tx, holding) = (tx.clone(), Arc::clone(&hold));
                 std::thread::spawn(move || {
                     let mut seen = Vec::new();
-                    let mut buf = [0u8; 65536];
+                    let mut buf = vec![0u8; 65536];
                     while let Ok(n @ 1..) = from_client.read(&mut buf) {
                         seen.extend_from_slice(&buf[..n]);
                         if !holding.load(Ordering::SeqCst)
@@ -57,7 +58,7 @@ impl Relay {
                 });
                 let (mut from_server, mut to_client) = (server, client);
                 std::thread::spawn(move || {
-                    let mut buf = [0u8; 65536];
+                    let mut buf = vec![0u8; 65536];
                     while let Ok(n @ 1..) = from_server.read(&mut buf) {
                         if !hold.load(Ordering::SeqCst) && to_client.write_all(&buf[..n]).is_err() {
                             break;
@@ -174,7 +175,7 @@ fn a_publisher_under_a_restarting_redis_logs_every_cycle_and_never_tears_a_hash(
     let mut server = RedisServer::start();
     let port = server.port;
     load_inputs(&server);
-    let mut publisher = Loop::start(&server.url(), &["--interval", "0.1"]);
+    let mut publisher = publish_loop(&server.url(), &["--interval", "0.1"]);
     publisher.await_line("cycle=1 published=3", Duration::from_secs(10));
     let complete = without_timestamps(hgetall(&server, KEY));
     assert_eq!(complete.len(), 25, "{complete:?}");

@@ -69,7 +69,7 @@ pub fn inputs(i: usize) -> Hashes {
         (
             format!("quantum:state:positions:{sym}"),
             vec![
-                ("symbol", sym.clone()),
+                ("symbol", sym),
                 ("side", side.to_owned()),
                 ("entry_price", format!("{entry}")),
                 ("current_price", format!("{}", entry + pnl)),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::cmd::{Killscope, root};
-use crate::redis_server::{Monitor, RedisServer};
+use crate::support::cmd::{Killscope, root};
+use crate::support::redis_server::{Monitor, RedisServer};
 
 const NOW: &str = "2026-01-23T01:08:45Z";
 const SYMBOL: &str = "ETHUSDT";

@@ -2,16 +2,15 @@
 //! live, read-only ACL users, TLS, bad credentials and unreachable targets,
 //! retries, systemd, and the commands killscope actually sends.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::cmd::{Killscope, root};
-use crate::redis_server::{Monitor, RedisServer, free_port};
+use crate::support::cmd::{Killscope, root};
+use crate::support::redis_server::{Monitor, RedisServer, free_port};
 
 const PRODUCTION: &str = "examples/packs/production-2026-01-23.json";
 const TAMPERED: &str = "examples/packs/tampered-2026-01-23.json";
@@ -434,7 +433,7 @@ fn retry_timeout_gives_exit_3_while_checks_keep_failing() {
 #[test]
 fn retry_succeeds_once_the_publisher_catches_up() {
     let server = RedisServer::start();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_killscope"))
+    let mut verify = Killscope::new()
         .args([
             "verify",
             "--redis-url",
@@ -445,23 +444,13 @@ fn retry_succeeds_once_the_publisher_catches_up() {
             "60s",
         ])
         .args(["--sleep", "50ms", "ETHUSDT"])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        .spawn();
     // Wait until the first attempt has failed (the proposal does not exist yet)…
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    stderr.read_line(&mut line).expect("stderr line");
-    assert!(
-        line.contains("attempt 1:") && line.contains("ETHUSDT proposal-present"),
-        "{line}"
-    );
+    let line = verify.await_line("attempt 1:", Duration::from_secs(30));
+    assert!(line.contains("ETHUSDT proposal-present"), "{line}");
     // …then publish it, and the next attempt passes.
     server.load_pack(&root().join(PRODUCTION));
-    let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(verify.wait(), Some(0));
 }
 
 /// A fake `systemctl` and `journalctl` on PATH.
@@ -542,7 +531,7 @@ fn service_active_asks_systemd_and_never_passes_what_it_could_not_ask() {
 #[test]
 fn watch_redraws_until_interrupted_and_exits_130() {
     let server = loaded(PRODUCTION);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_killscope"))
+    let mut watch = Killscope::new()
         .args([
             "snapshot",
             "--redis-url",
@@ -552,28 +541,14 @@ fn watch_redraws_until_interrupted_and_exits_130() {
             "--watch",
             "0.05",
         ])
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut frames = 0;
-    for line in stdout.lines() {
-        if line.expect("line").starts_with("3 symbols") {
-            frames += 1;
-            if frames == 2 {
-                break;
-            }
-        }
+        .spawn();
+    for frame in 1..=2 {
+        watch.await_stdout(&format!("frame {frame}"), Duration::from_secs(30), |l| {
+            l.starts_with("3 symbols")
+        });
     }
-    assert_eq!(frames, 2, "two frames drawn");
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    let (code, _) = watch.signal("-INT");
+    assert_eq!(code, Some(130));
 }
 
 #[test]

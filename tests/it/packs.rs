@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::cmd::{Killscope, root};
-use crate::fixtures;
+use crate::support::cmd::{Killscope, root};
+use crate::support::fixtures;
 
 const PRODUCTION: &str = "examples/packs/production-2026-01-23.json";
 const PRE_P26B: &str = "examples/packs/pre-p26b-2026-01-23.json";
@@ -265,7 +265,7 @@ fn junit_case_names_are_unique() {
 
 #[test]
 fn colour_follows_flag_env_and_terminal() {
-    let has_ansi = |run: &crate::cmd::Run| run.stdout.contains('\x1b');
+    let has_ansi = |run: &crate::support::cmd::Run| run.stdout.contains('\x1b');
     let plain = Killscope::new()
         .args(["verify", "--from", PRODUCTION])
         .run();

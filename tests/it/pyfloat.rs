@@ -5,7 +5,7 @@ use killscope::pyfloat::{self, ParseError};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::fixtures;
+use crate::support::fixtures;
 
 #[test]
 fn shipped_examples_format_and_parse_as_listed() {

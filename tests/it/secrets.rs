@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cmd::{Killscope, Run, root};
-use crate::publish::Loop;
-use crate::redis_server::{RedisServer, free_port};
+use crate::publish::publish_loop;
+use crate::support::cmd::{Killscope, Run, root};
+use crate::support::redis_server::{RedisServer, free_port};
 
 const PASSWORD: &str = "Zq7-hunter2-secret";
 
@@ -146,7 +146,7 @@ fn no_command_shows_the_password_anywhere() {
     }
 
     // The service's log, over a few cycles and a lost connection.
-    let mut publisher = Loop::start(&url, &["--interval", "0.05", "-v"]);
+    let mut publisher = publish_loop(&url, &["--interval", "0.05", "-v"]);
     publisher.await_line("cycle=2 published=0 heartbeats=3", Duration::from_secs(10));
     drop(server);
     publisher.await_line("not published", Duration::from_secs(10));

@@ -8,7 +8,7 @@ use killscope::theta;
 use killscope::wire::{Provenance, render_proposal};
 use serde_json::Value;
 
-use crate::fixtures;
+use crate::support::fixtures;
 
 /// A float from the vectors: a JSON number, or "NaN"/"Infinity"/"-Infinity".
 fn float(v: &Value) -> f64 {

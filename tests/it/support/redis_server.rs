@@ -424,13 +424,8 @@ impl RedisCluster {
     }
 
     pub fn client(&self) -> redis::cluster::ClusterConnection {
-        redis::cluster::ClusterClient::new(
-            self.nodes
-                .iter()
-                .map(RedisServer::url)
-                .collect::<Vec<String>>(),
-        )
-        .and_then(|c| c.get_connection())
-        .expect("cluster client connects")
+        redis::cluster::ClusterClient::new(self.nodes.iter().map(RedisServer::url))
+            .and_then(|c| c.get_connection())
+            .expect("cluster client connects")
     }
 }

@@ -1,0 +1,47 @@
+//! From the raw command line (and environment) to a validated [`Config`].
+//!
+//! Everything that can be wrong with an invocation is found here, before any
+//! command runs or any Redis command is sent: unparsable durations, invalid
+//! symbols or prefix, unreadable theta or CA files, a format that cannot
+//! render the command's report. The commands then work only with checked
+//! values, and a usage error is always exit 2 with one line saying what is
+//! wrong.
+
+mod model;
+mod parse;
+mod publish;
+mod read;
+
+pub use crate::theta::ThetaChoice;
+pub use model::{
+    Command, Config, ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry,
+    SnapshotConfig, SourceSpec, VerifyConfig,
+};
+pub use parse::parse_duration;
+
+use crate::cli;
+use crate::error::Result;
+use crate::keys::{Prefix, SymbolRule};
+
+impl Config {
+    /// Validates parsed arguments. `argv` is the raw command line, used only
+    /// (redacted) for the "reproduce with" line of reports.
+    pub fn from_cli(cli: cli::Cli, argv: &[String]) -> Result<Config> {
+        let g = &cli.global;
+        let common = parse::Common {
+            prefix: Prefix::new(&g.prefix)?,
+            rule: SymbolRule::new(&g.symbol_pattern)?,
+            color: g.color,
+            command_line: parse::command_line(argv),
+        };
+        let command = match &cli.command {
+            cli::Command::Verify(a) => Command::Verify(read::verify(a, g, &common)?),
+            cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
+            cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
+            cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
+            cli::Command::Completions { shell } => Command::Completions(*shell),
+            cli::Command::Man => Command::Man,
+        };
+        Ok(Config { command })
+    }
+}

@@ -1,0 +1,130 @@
+//! The validated configuration every command runs from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::{Format, SortKey};
+use crate::keys::{Prefix, Symbol, SymbolRule};
+use crate::report::Style;
+use crate::source::Selection;
+use crate::source::redis::Endpoint;
+use crate::theta::ThetaChoice;
+
+/// A validated invocation.
+#[derive(Debug)]
+pub struct Config {
+    pub command: Command,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Snapshot(SnapshotConfig),
+    Explain(ExplainConfig),
+    Verify(VerifyConfig),
+    Publish(PublishConfig),
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// Where a read command gets its data.
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    Pack(PathBuf),
+    Redis(Endpoint),
+}
+
+/// What every read command shares.
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    pub source: SourceSpec,
+    pub prefix: Prefix,
+    pub rule: SymbolRule,
+    pub selection: Selection,
+    pub theta: ThetaChoice,
+    pub output: Output,
+    /// `--now`, if pinned.
+    pub now: Option<DateTime<Utc>>,
+    /// The redacted command line, for "reproduce with" lines.
+    pub command_line: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    pub style: Style,
+    /// `--report FORMAT=PATH`, never coloured.
+    pub reports: Vec<(Format, PathBuf)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    pub read: ReadConfig,
+    pub max_age: Duration,
+    pub tolerance: f64,
+    pub strict: bool,
+    pub systemd_unit: Option<String>,
+    pub retry: Option<Retry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub timeout: Duration,
+    pub sleep: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SnapshotConfig {
+    pub read: ReadConfig,
+    pub out: Option<PathBuf>,
+    pub watch: Option<Duration>,
+    pub diff: Option<PathBuf>,
+    pub sort: SortKey,
+    pub max_age: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExplainConfig {
+    pub read: ReadConfig,
+}
+
+/// Where `publish` gets positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionSource {
+    RedisHash,
+    RedisStream,
+    /// Hash, then stream (upstream's `auto`, minus the synthetic fallback).
+    Auto,
+    Synthetic,
+}
+
+impl PositionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PositionSource::RedisHash => "redis-hash",
+            PositionSource::RedisStream => "redis-stream",
+            PositionSource::Auto => "auto",
+            PositionSource::Synthetic => "synthetic",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishConfig {
+    pub endpoint: Endpoint,
+    pub prefix: Prefix,
+    pub rule: SymbolRule,
+    pub once: bool,
+    pub interval: Duration,
+    /// `None` with `--discover`.
+    pub symbols: Option<Vec<Symbol>>,
+    pub position_source: PositionSource,
+    pub stream: bool,
+    pub fallback_stop_pct: f64,
+    pub max_publish_age: Duration,
+    pub change_eps: f64,
+    pub theta: ThetaChoice,
+    pub dry_run: bool,
+    pub verbose: bool,
+}

@@ -1,0 +1,138 @@
+//! The reading commands' options: `verify`, `snapshot`, `explain`.
+
+use super::model::{ExplainConfig, ReadConfig, Retry, SnapshotConfig, SourceSpec, VerifyConfig};
+use super::parse::{
+    Common, endpoint, output, parse_duration, parse_now, parse_number, symbols, theta_choice,
+};
+use crate::cli;
+use crate::error::{Error, Result};
+use crate::report::ReportKind;
+
+/// The options every reading command has.
+struct ReadArgs<'a> {
+    source: &'a cli::SourceArgs,
+    theta: &'a cli::ThetaArgs,
+    output: &'a cli::OutputArgs,
+    symbols: &'a [String],
+    now: Option<&'a str>,
+    kind: ReportKind,
+    verbose: bool,
+}
+
+fn read(a: ReadArgs<'_>, g: &cli::GlobalArgs, common: &Common) -> Result<ReadConfig> {
+    let source = match &a.source.from {
+        Some(path) => SourceSpec::Pack(path.clone()),
+        None => SourceSpec::Redis(endpoint(g)?),
+    };
+    Ok(ReadConfig {
+        source,
+        prefix: common.prefix.clone(),
+        rule: common.rule.clone(),
+        selection: symbols(&common.rule, a.symbols)?,
+        theta: theta_choice(a.theta)?,
+        output: output(a.output, a.kind, common.color, a.verbose)?,
+        now: parse_now(a.now)?,
+        command_line: common.command_line.clone(),
+    })
+}
+
+pub fn verify(a: &cli::VerifyArgs, g: &cli::GlobalArgs, common: &Common) -> Result<VerifyConfig> {
+    let read = read(
+        ReadArgs {
+            source: &a.source,
+            theta: &a.theta,
+            output: &a.output,
+            symbols: &a.symbols,
+            now: a.now.as_deref(),
+            kind: ReportKind::Verify,
+            verbose: a.verbose,
+        },
+        g,
+        common,
+    )?;
+    if a.systemd_unit.is_some() && matches!(read.source, SourceSpec::Pack(_)) {
+        return Err(Error::usage(
+            "--systemd-unit checks the live host; it cannot be judged from a pack (--from)",
+        ));
+    }
+    let retry = a
+        .retry_timeout
+        .as_deref()
+        .map(|t| {
+            Ok::<_, Error>(Retry {
+                timeout: parse_duration("--retry-timeout", t)?,
+                sleep: parse_duration("--sleep", &a.sleep)?,
+            })
+        })
+        .transpose()?;
+    Ok(VerifyConfig {
+        read,
+        max_age: parse_duration("--max-age", &a.max_age)?,
+        tolerance: parse_number(
+            "--tolerance",
+            &a.tolerance,
+            |v| v >= 0.0,
+            "a relative tolerance ≥ 0 such as 1e-12",
+        )?,
+        strict: a.strict,
+        systemd_unit: a.systemd_unit.clone(),
+        retry,
+    })
+}
+
+pub fn snapshot(
+    a: &cli::SnapshotArgs,
+    g: &cli::GlobalArgs,
+    common: &Common,
+) -> Result<SnapshotConfig> {
+    let read = read(
+        ReadArgs {
+            source: &a.source,
+            theta: &a.theta,
+            output: &a.output,
+            symbols: &a.symbols,
+            now: a.now.as_deref(),
+            kind: ReportKind::Snapshot,
+            verbose: false,
+        },
+        g,
+        common,
+    )?;
+    let watch = a
+        .watch
+        .as_deref()
+        .map(|w| parse_duration("--watch", w))
+        .transpose()?;
+    if watch.is_some_and(|w| w.is_zero()) {
+        return Err(Error::usage("--watch must be longer than 0 s"));
+    }
+    Ok(SnapshotConfig {
+        read,
+        out: a.out.clone(),
+        watch,
+        diff: a.diff.clone(),
+        sort: a.sort,
+        max_age: parse_duration("--max-age", &a.max_age)?,
+    })
+}
+
+pub fn explain(
+    a: &cli::ExplainArgs,
+    g: &cli::GlobalArgs,
+    common: &Common,
+) -> Result<ExplainConfig> {
+    let read = read(
+        ReadArgs {
+            source: &a.source,
+            theta: &a.theta,
+            output: &a.output,
+            symbols: &a.symbols,
+            now: a.now.as_deref(),
+            kind: ReportKind::Explain,
+            verbose: false,
+        },
+        g,
+        common,
+    )?;
+    Ok(ExplainConfig { read })
+}
