@@ -234,6 +234,10 @@ pub struct SnapshotArgs {
     #[arg(long, default_value = "30s", value_name = "DUR")]
     pub max_age: String,
 
+    /// A timestamp further than this in the future counts as stale too.
+    #[arg(long, default_value = "60s", value_name = "DUR")]
+    pub max_skew: String,
+
     /// Evaluate ages as of this time (RFC 3339; default: the pack's capture time, or now).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
@@ -286,9 +290,18 @@ pub struct VerifyArgs {
     #[arg(long, default_value = "30s", value_name = "DUR")]
     pub max_age: String,
 
-    /// Relative tolerance for reproduced values (they are expected bit-exact).
+    /// A timestamp further than this in the future fails `fresh`.
+    #[arg(long, default_value = "60s", value_name = "DUR")]
+    pub max_skew: String,
+
+    /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
     #[arg(long, default_value = "1e-12", value_name = "REL")]
     pub tolerance: String,
+
+    /// Finding no proposal to verify is a pass (by default it fails: a wrong
+    /// --prefix, db or URL must not look like a healthy fleet).
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Treat warnings as failures.
     #[arg(long)]
@@ -335,14 +348,9 @@ pub struct PublishArgs {
     )]
     pub interval: String,
 
-    /// Comma-separated symbols.
-    #[arg(
-        long,
-        env = "SYMBOLS",
-        default_value = "BTCUSDT,ETHUSDT,SOLUSDT",
-        value_name = "SYM,..."
-    )]
-    pub symbols: String,
+    /// Comma-separated symbols [default: BTCUSDT,ETHUSDT,SOLUSDT].
+    #[arg(long, env = "SYMBOLS", value_name = "SYM,...")]
+    pub symbols: Option<String>,
 
     /// Publish every symbol that has a market-state hash (instead of --symbols).
     #[arg(long)]

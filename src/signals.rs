@@ -1,9 +1,10 @@
-//! SIGINT and SIGTERM for the commands that loop (`publish`, `snapshot
-//! --watch`, `verify --retry-timeout`).
+//! SIGINT and SIGTERM.
 //!
-//! A loop must finish what it is doing and stop, and a sleeping loop must
-//! wake at once; so signals become events a loop can wait on with a timeout,
-//! instead of killing the process mid-write.
+//! A loop (`publish`, `serve`, `snapshot --watch`, `verify --retry-timeout`)
+//! must finish what it is doing and stop, and a sleeping loop must wake at
+//! once; so there signals become events it can wait on with a timeout. A
+//! one-shot command stops at once, exit 130 for both signals, after removing
+//! any report or pack it was half-way through writing.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,21 @@ use crate::error::{Error, Result};
 /// SIGINT/SIGTERM as an event loops can wait on: sleeping ends at once when
 /// a signal arrives. Installed only by commands that loop, so a one-shot
 /// command keeps the default (immediate) behaviour.
+/// For one-shot commands: on SIGINT or SIGTERM, remove the temporary file
+/// of any report or pack being written, and exit 130.
+pub fn exit_on_signal() -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| Error::io(Path::new("<signals>"), e))?;
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            crate::output::files::remove_pending();
+            std::process::exit(130);
+        }
+    });
+    Ok(())
+}
+
 pub struct Interrupts {
     received: Arc<AtomicBool>,
     events: Receiver<i32>,

@@ -1,26 +1,44 @@
 //! Everything the checks of one symbol share, computed once: the parsed
 //! records, the theta for this proposal, the inputs a recomputation uses,
-//! the recomputed kill score, and the components decisions are judged on.
+//! the recomputed kill score, the components K is judged on, and the
+//! decision the kernel makes on the recomputed numbers.
 
-use crate::kernel::{self, Components, KernelError};
+use crate::kernel::{self, Action, Components, KernelError};
 use crate::keys::Symbol;
-use crate::recompute::{self, Inputs, KillScore};
+use crate::recompute::{self, Inputs, KillScore, NoInputs};
 use crate::source::HashRead;
 use crate::theta::{NamedTheta, ThetaBook};
-use crate::wire::{MarketStateRecord, ProposalRecord};
+use crate::wire::{Field, MarketStateRecord, ProposalRecord, RawHash};
 
 use super::model::{CheckId, Outcome, ServiceState, Settings};
 
 /// Why something could not be recomputed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unavailable {
-    /// The inputs are missing or unreadable; the text says which.
-    NoInputs(String),
+    /// The inputs are missing, unreadable or not finite; the text says which.
+    Inputs(NoInputs),
     /// The kernel raises on these inputs (as upstream Python would).
     Kernel(KernelError),
 }
 
-/// Which components K and the reason-code cut-offs are judged on.
+impl Unavailable {
+    /// What a check that needs the recomputation says instead: it could not
+    /// check (error), except that a NaN or infinite input is a failure —
+    /// no proof ever passes on one.
+    pub fn outcome(&self, context: &str) -> Outcome {
+        match self {
+            Unavailable::Inputs(NoInputs::Unreadable(why)) => {
+                Outcome::error(format!("{context}{why}"))
+            }
+            Unavailable::Inputs(NoInputs::NotFinite(why)) => {
+                Outcome::fail(format!("{context}{why}"))
+            }
+            Unavailable::Kernel(e) => Outcome::error(format!("the kernel raises: {e}")),
+        }
+    }
+}
+
+/// Which components K is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BasisOrigin {
     /// The four `k_*` fields of the hash.
@@ -29,18 +47,44 @@ pub enum BasisOrigin {
     Recomputed,
 }
 
+/// The decision the kernel makes on the recomputed numbers: what the
+/// published action, reason codes and stop must be. Judging them on the
+/// published numbers instead would let a K nudged by one ulp across the
+/// threshold carry the wrong action through the tolerance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    /// `(cost_bps / 10000)·entry` under this theta.
+    pub cost_est: f64,
+    /// `(pnl − cost_est)/risk_unit`, with the published risk_unit (the stop
+    /// distance behind it is not recorded in the hash).
+    pub r_net: f64,
+    pub components: Components,
+    pub z: f64,
+    pub kill_score: f64,
+    /// The rung of the ladder R_net reaches.
+    pub ladder: Action,
+    /// The action after the kill score.
+    pub action: Action,
+    /// R_net ≥ lock_R: a lock is due unless the current stop was already at
+    /// or beyond BE+ (which the hash does not record).
+    pub lock_due: bool,
+}
+
 /// The per-symbol facts every check reads.
 pub struct SymbolContext<'a> {
     pub symbol: &'a Symbol,
     /// The proposal key.
     pub key: String,
     pub proposal_read: &'a HashRead,
+    /// The proposal hash exactly as read.
+    pub hash: Option<&'a RawHash>,
     pub rec: Option<ProposalRecord>,
     pub market: Option<MarketStateRecord>,
     pub market_read: &'a HashRead,
     /// The theta this proposal is judged under.
     pub theta: NamedTheta,
-    /// Set when the proposal's `theta_hash` could not be used.
+    /// What is worth saying about that theta (a registry entry that could
+    /// not be used, a publisher's theta overridden by `--theta`).
     pub theta_note: Option<String>,
     pub book: &'a ThetaBook,
     pub settings: &'a Settings,
@@ -48,11 +92,13 @@ pub struct SymbolContext<'a> {
     /// Every symbol with exactly this position, this one included.
     pub twins: &'a [Symbol],
     /// The market inputs and age a recomputation uses.
-    pub inputs: Result<Inputs, String>,
+    pub inputs: Result<Inputs, NoInputs>,
     /// Components, z and K recomputed from [`SymbolContext::inputs`].
     pub recomputed: Result<KillScore, Unavailable>,
     /// The published components if all four parse, else the recomputed ones.
     pub basis: Result<(Components, BasisOrigin), Unavailable>,
+    /// The decision on the recomputed numbers.
+    pub decision: Result<Decision, Unavailable>,
 }
 
 /// The raw material of a context, gathered by the caller.
@@ -60,6 +106,7 @@ pub struct Parts<'a> {
     pub symbol: &'a Symbol,
     pub key: String,
     pub proposal_read: &'a HashRead,
+    pub hash: Option<&'a RawHash>,
     pub rec: Option<ProposalRecord>,
     pub market: Option<MarketStateRecord>,
     pub market_read: &'a HashRead,
@@ -67,6 +114,46 @@ pub struct Parts<'a> {
     pub settings: &'a Settings,
     pub service: Option<&'a ServiceState>,
     pub twins: &'a [Symbol],
+}
+
+/// A published number the decision needs, readable and finite.
+fn number(rec: &ProposalRecord, name: &str, field: &Field<f64>) -> Result<f64, Unavailable> {
+    let value = field
+        .clone()
+        .map_err(|e| Unavailable::Inputs(NoInputs::Unreadable(e.to_string())))?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Unavailable::Inputs(NoInputs::NotFinite(format!(
+            "{} field {name} = {} is not finite",
+            rec.key,
+            crate::pyfloat::format(value)
+        ))))
+    }
+}
+
+fn decide(
+    rec: &ProposalRecord,
+    recomputed: &Result<KillScore, Unavailable>,
+    theta: &kernel::Theta,
+) -> Result<Decision, Unavailable> {
+    let ks = recomputed.clone()?;
+    let entry = number(rec, "position_entry_price", &rec.position_entry_price)?;
+    let pnl = number(rec, "position_unrealized_pnl", &rec.position_unrealized_pnl)?;
+    let risk_unit = number(rec, "risk_unit", &rec.risk_unit)?;
+    let cost_est = kernel::cost_est(entry, theta);
+    let r_net = kernel::r_net(pnl, cost_est, risk_unit);
+    let (action, _) = kernel::decide(r_net, false, ks.kill_score, &ks.components, theta);
+    Ok(Decision {
+        cost_est,
+        r_net,
+        components: ks.components,
+        z: ks.z,
+        kill_score: ks.kill_score,
+        ladder: kernel::harvest_action(r_net, theta),
+        action,
+        lock_due: r_net >= theta.lock_r,
+    })
 }
 
 impl<'a> SymbolContext<'a> {
@@ -77,24 +164,29 @@ impl<'a> SymbolContext<'a> {
         };
         let inputs = match &parts.rec {
             Some(rec) => recompute::inputs(rec, parts.market.as_ref()),
-            None => Err("no proposal".to_owned()),
+            None => Err(NoInputs::Unreadable("no proposal".to_owned())),
         };
         let recomputed = match &inputs {
             Ok(inputs) => recompute::kill_score(inputs, &theta.theta).map_err(Unavailable::Kernel),
-            Err(why) => Err(Unavailable::NoInputs(why.clone())),
+            Err(why) => Err(Unavailable::Inputs(why.clone())),
         };
         let published = parts.rec.as_ref().and_then(recompute::published_components);
-        let basis = match (published, &inputs) {
+        let basis = match (published, &recomputed) {
             (Some(c), _) => Ok((c, BasisOrigin::Published)),
-            (None, Ok(inputs)) => kernel::components(&inputs.market, inputs.age_sec, &theta.theta)
-                .map(|c| (c, BasisOrigin::Recomputed))
-                .map_err(Unavailable::Kernel),
-            (None, Err(why)) => Err(Unavailable::NoInputs(why.clone())),
+            (None, Ok(ks)) => Ok((ks.components, BasisOrigin::Recomputed)),
+            (None, Err(why)) => Err(why.clone()),
+        };
+        let decision = match &parts.rec {
+            Some(rec) => decide(rec, &recomputed, &theta.theta),
+            None => Err(Unavailable::Inputs(NoInputs::Unreadable(
+                "no proposal".to_owned(),
+            ))),
         };
         SymbolContext {
             symbol: parts.symbol,
             key: parts.key,
             proposal_read: parts.proposal_read,
+            hash: parts.hash,
             rec: parts.rec,
             market: parts.market,
             market_read: parts.market_read,
@@ -107,6 +199,7 @@ impl<'a> SymbolContext<'a> {
             inputs,
             recomputed,
             basis,
+            decision,
         }
     }
 }

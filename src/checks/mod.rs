@@ -18,6 +18,7 @@ mod environment;
 mod model;
 mod presence;
 mod reproduce;
+mod single_write;
 mod words;
 
 use std::collections::HashMap;
@@ -50,6 +51,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &environment::InputsCurrent,
     &environment::PositionReal,
     &environment::ServiceActive,
+    &single_write::SingleWrite,
 ];
 
 /// Runs every registered check on one symbol.
@@ -110,6 +112,7 @@ pub fn judge(
             symbol,
             key: prefix.proposal(symbol),
             proposal_read: cap.read(HashKind::Proposal),
+            hash: cap.get(HashKind::Proposal),
             rec: cap
                 .get(HashKind::Proposal)
                 .map(|h| ProposalRecord::parse(&prefix.proposal(symbol), h)),
@@ -179,7 +182,8 @@ mod tests {
                 "profit-lock-consistent",
                 "inputs-current",
                 "position-real",
-                "service-active"
+                "service-active",
+                "single-write"
             ]
         );
     }

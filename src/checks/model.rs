@@ -69,6 +69,8 @@ check_ids! {
         "the position is not the synthetic fallback";
     ServiceActive => "service-active",
         "the publisher's systemd unit is active and logging no errors";
+    SingleWrite => "single-write",
+        "the hash is one publisher write: every upstream field there, every number spelled as Python writes it, provenance from this write";
 }
 
 impl fmt::Display for CheckId {
@@ -276,6 +278,8 @@ impl CheckResult {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub max_age: std::time::Duration,
+    /// How far in the future a timestamp may be before it fails `fresh`.
+    pub max_skew: std::time::Duration,
     /// Relative tolerance for reproduced values.
     pub tolerance: f64,
     /// Warnings fail the run.

@@ -29,7 +29,19 @@ impl Check for ProposalPresent {
             rec.kill_score.as_ref().err(),
             rec.reason_codes.as_ref().err(),
         ];
-        let errors: Vec<String> = core.iter().flatten().map(ToString::to_string).collect();
+        let mut errors: Vec<String> = core.iter().flatten().map(ToString::to_string).collect();
+        // The side decides the profit lock's direction and whether a close
+        // makes sense at all; it is a short word (LONG, SHORT, FLAT), never a
+        // document.
+        if let Ok(side) = &rec.position_side
+            && !is_side_word(side)
+        {
+            errors.push(format!(
+                "{} field position_side = {}: not a position side (LONG, SHORT, FLAT)",
+                rec.key,
+                crate::wire::show_raw(side.as_bytes())
+            ));
+        }
         if errors.is_empty() {
             let (key, count) = (cx.key.clone(), core.len());
             Outcome::pass(text!("{key} exists and its {count} core fields parse"))
@@ -48,6 +60,11 @@ impl Check for ProposalPresent {
             }
         }
     }
+}
+
+/// A word such as `LONG`: ASCII letters and `_`, at most 16 of them.
+fn is_side_word(side: &str) -> bool {
+    (1..=16).contains(&side.len()) && side.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
 }
 
 pub struct ComponentsPublished;
@@ -108,22 +125,25 @@ impl Check for Fresh {
             (Ok(epoch), _) => match DateTime::from_timestamp(*epoch, 0) {
                 Some(at) => (at, format!("last_update_epoch {epoch}")),
                 None => {
-                    return Outcome::error(format!(
+                    return Outcome::fail(format!(
                         "{} field last_update_epoch = {epoch} is out of range",
                         rec.key
                     ));
                 }
             },
-            (Err(epoch_err), Ok(computed)) => (
+            // Present but garbled: the field the upstream exporter and its
+            // staleness alert read is not what the publisher writes
+            // (str(int(time.time()))), so falling back would hide that.
+            (Err(epoch_err), _) if epoch_err.problem != Problem::Missing => {
+                return Outcome::fail(format!(
+                    "{epoch_err}; the upstream publisher writes str(int(time.time())), so freshness cannot be told from it"
+                ));
+            }
+            (Err(_), Ok(computed)) => (
                 computed.utc,
                 format!(
-                    "computed_at_utc {} read as UTC ({})",
-                    computed.utc.format("%Y-%m-%dT%H:%M:%S%.fZ"),
-                    if epoch_err.problem == Problem::Missing {
-                        "no last_update_epoch".to_owned()
-                    } else {
-                        epoch_err.to_string()
-                    }
+                    "computed_at_utc {} read as UTC (no last_update_epoch)",
+                    computed.utc.format("%Y-%m-%dT%H:%M:%S%.fZ")
                 ),
             ),
             (Err(a), Err(b)) => return Outcome::error(format!("{a}; {b}")),
@@ -134,16 +154,24 @@ impl Check for Fresh {
             / 1e6;
         let expected = text!("age ≤ {}", format_age(max));
         let actual = text!("age {}", format_age(age));
+        let skew = cx.settings.max_skew.as_secs_f64();
         let outcome = if age > max {
             Outcome::fail(text!(
                 "{basis} is {} old, over --max-age {}: the publisher has stopped updating this symbol",
                 format_age(age),
                 format_age(max)
             ))
+        } else if age < -skew {
+            Outcome::fail(text!(
+                "{basis} is {} in the future, more than --max-skew {}: a clock is wrong or the field was not written by the publisher",
+                format_age(-age),
+                format_age(skew)
+            ))
         } else if age < -1.0 {
-            Outcome::warn(text!(
-                "{basis} is {} in the future: are the clocks in step?",
-                format_age(-age)
+            Outcome::pass(text!(
+                "{basis} is {} in the future, within --max-skew {}",
+                format_age(-age),
+                format_age(skew)
             ))
         } else {
             Outcome::pass(text!("{basis} is {} old", format_age(age.max(0.0))))

@@ -1,14 +1,52 @@
 //! Do the published numbers follow from the inputs: the components, K, and
 //! cost_est and R_net?
 
-use crate::kernel::{self, Component};
-use crate::recompute::{self, Match};
+use crate::kernel::{self, Component, Theta};
+use crate::recompute::{self, Boundary, Match};
 use crate::theta::NamedTheta;
 use crate::wire::{Problem, ProposalRecord};
 
-use super::context::{BasisOrigin, Check, SymbolContext, Unavailable};
+use super::context::{BasisOrigin, Check, SymbolContext};
 use super::model::{CheckId, Outcome, text};
 use super::words::{components_text, f, first_error, weights_text};
+
+/// The cut-off above which a component is named in the reason codes.
+fn cut_off(c: Component) -> Boundary {
+    match c {
+        Component::RegimeFlip => Boundary::above("regime_flip cut-off", 0.0),
+        Component::SigmaSpike => {
+            Boundary::above("sigma_spike cut-off", kernel::CODE_CUTOFF_SIGMA_SPIKE)
+        }
+        Component::TsDrop => Boundary::above("ts_drop cut-off", kernel::CODE_CUTOFF_TS_DROP),
+        Component::AgePenalty => {
+            Boundary::above("age_penalty cut-off", kernel::CODE_CUTOFF_AGE_PENALTY)
+        }
+    }
+}
+
+/// The rungs R_net is judged against: the tranche ladder and the profit lock.
+fn ladder(theta: &Theta) -> [Boundary; 4] {
+    [
+        Boundary::at_least("T1_R", theta.t1_r),
+        Boundary::at_least("T2_R", theta.t2_r),
+        Boundary::at_least("T3_R", theta.t3_r),
+        Boundary::at_least("lock_R", theta.lock_r),
+    ]
+}
+
+/// A failure naming the first of some values that is NaN or infinite: no
+/// proof passes on one, even when the same NaN comes out of the formula.
+fn not_finite(key: &str, names: &[&str], values: &[f64]) -> Option<Outcome> {
+    names
+        .iter()
+        .zip(values)
+        .find(|(_, v)| !v.is_finite())
+        .map(|(name, v)| Outcome::fail(format!("{key} field {name} = {} is not finite", f(*v))))
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
 
 pub struct ComponentsReproduce;
 
@@ -33,32 +71,33 @@ impl Check for ComponentsReproduce {
         {
             return Outcome::error(e.to_string());
         }
-        let inputs = match &cx.inputs {
-            Ok(i) => i,
-            Err(why) => return Outcome::error(format!("cannot recompute: {why}")),
-        };
-        let recomputed = match &cx.recomputed {
-            Ok(k) => k.components,
-            Err(Unavailable::Kernel(e)) => {
-                return Outcome::error(format!("the kernel raises: {e}"));
-            }
-            Err(Unavailable::NoInputs(why)) => {
-                return Outcome::error(format!("cannot recompute: {why}"));
-            }
+        let (inputs, recomputed) = match (&cx.inputs, &cx.recomputed) {
+            (Ok(i), Ok(k)) => (i, k.components),
+            (_, Err(why)) => return why.outcome("cannot recompute: "),
+            (Err(_), Ok(_)) => unreachable!("recomputed from the inputs"),
         };
         let published_values = published.map(|p| p.as_ref().ok().copied());
         let mut differing = Vec::new();
-        let mut within = false;
+        let mut within = 0;
         for (c, value) in Component::ALL.iter().zip(published_values) {
             let Some(value) = value else { continue };
-            match Match::of(recomputed.get(*c), value, cx.settings.tolerance) {
+            let expected = recomputed.get(*c);
+            match Match::around(expected, value, cx.settings.tolerance, &[cut_off(*c)]) {
                 Match::Exact => {}
-                Match::Within { .. } => within = true,
+                Match::Within { ulps, .. } => within = within.max(ulps),
+                Match::Crosses { boundary } => differing.push(format!(
+                    "{} published {} but the formula gives {}, across the {} {}",
+                    c.field(),
+                    f(value),
+                    f(expected),
+                    boundary.name,
+                    f(boundary.at)
+                )),
                 Match::Differs => differing.push(format!(
                     "{} published {} but the formula gives {}",
                     c.field(),
                     f(value),
-                    f(recomputed.get(*c))
+                    f(expected)
                 )),
             }
         }
@@ -69,10 +108,13 @@ impl Check for ComponentsReproduce {
         let actual = text!("{}", components_text(published_values));
         let from = (inputs.origin.clone(), cx.theta.label());
         let outcome = if differing.is_empty() {
-            let how = if within {
-                "within --tolerance"
+            let how = if within > 0 {
+                format!(
+                    "within --tolerance (at most {within} ulp{})",
+                    plural(within)
+                )
             } else {
-                "bit for bit"
+                "bit for bit".to_owned()
             };
             Outcome::pass(text!(
                 "reproduce {how} from {} under theta {}",
@@ -103,21 +145,22 @@ impl Check for KillScoreReproduces {
             Ok(k) => *k,
             Err(e) => return Outcome::error(e.to_string()),
         };
+        if let Some(outcome) = not_finite(&rec.key, &["kill_score"], &[published_k]) {
+            return outcome;
+        }
         let (components, basis) = match &cx.basis {
             Ok((c, BasisOrigin::Published)) => (*c, "the published components"),
             Ok((c, BasisOrigin::Recomputed)) => (
                 *c,
                 "components recomputed from the inputs (none are published)",
             ),
-            Err(Unavailable::Kernel(e)) => {
-                return Outcome::error(format!("the kernel raises: {e}"));
-            }
-            Err(Unavailable::NoInputs(why)) => {
-                return Outcome::error(format!(
-                    "no published components and cannot recompute them: {why}"
-                ));
-            }
+            Err(why) => return why.outcome("no published components and cannot recompute them: "),
         };
+        let fields = Component::ALL.map(Component::field);
+        let values = Component::ALL.map(|c| components.get(c));
+        if let Some(outcome) = not_finite(&rec.key, &fields, &values) {
+            return outcome;
+        }
         let ks = match recompute::kill_score_of(components, &cx.theta.theta) {
             Ok(ks) => ks,
             Err(e) => return Outcome::error(format!("the kernel raises: {e}")),
@@ -130,11 +173,27 @@ impl Check for KillScoreReproduces {
                 f(ks.z)
             )
         };
-        let outcome = match Match::of(ks.kill_score, published_k, cx.settings.tolerance) {
+        let threshold = [Boundary::at_least(
+            "kill_threshold",
+            cx.theta.theta.kill_threshold,
+        )];
+        let outcome = match Match::around(
+            ks.kill_score,
+            published_k,
+            cx.settings.tolerance,
+            &threshold,
+        ) {
             Match::Exact => Outcome::pass(text!("{}, bit for bit", Show(&how))),
-            Match::Within { relative } => Outcome::pass(text!(
-                "{}, within --tolerance (relative difference {relative:e})",
-                Show(&how)
+            Match::Within { relative, ulps } => Outcome::pass(text!(
+                "{}, within --tolerance ({ulps} ulp{}, relative difference {relative:e})",
+                Show(&how),
+                plural(ulps)
+            )),
+            Match::Crosses { boundary } => Outcome::fail(text!(
+                "{} ≠ published: within --tolerance, but on the other side of {} {}, so it is a different decision",
+                Show(&how),
+                boundary.name,
+                f(boundary.at)
             )),
             Match::Differs => {
                 let diagnosis = diagnose(cx, published_k, ks.z, rec);
@@ -216,6 +275,16 @@ impl Check for RNetReproduces {
             return Outcome::error(e);
         }
         let [entry, pnl, risk_unit, cost, r_net] = fields.map(|f| f.clone().unwrap_or(f64::NAN));
+        let names = [
+            "position_entry_price",
+            "position_unrealized_pnl",
+            "risk_unit",
+            "cost_est",
+            "R_net",
+        ];
+        if let Some(outcome) = not_finite(&rec.key, &names, &[entry, pnl, risk_unit, cost, r_net]) {
+            return outcome;
+        }
         let theta = &cx.theta.theta;
         let cost_bps = theta.cost_bps;
         let expected_cost = kernel::cost_est(entry, theta);
@@ -231,15 +300,26 @@ impl Check for RNetReproduces {
                 f(expected_cost)
             ));
         }
-        if !Match::of(expected_r, r_net, tol).ok() {
-            problems.push(format!(
+        match Match::around(expected_r, r_net, tol, &ladder(theta)) {
+            Match::Exact | Match::Within { .. } => {}
+            Match::Crosses { boundary } => problems.push(format!(
+                "R_net published {} but ({} − {})/{} = {}, across {} {}",
+                f(r_net),
+                f(pnl),
+                f(expected_cost),
+                f(risk_unit),
+                f(expected_r),
+                boundary.name,
+                f(boundary.at)
+            )),
+            Match::Differs => problems.push(format!(
                 "R_net published {} but ({} − {})/{} = {}",
                 f(r_net),
                 f(pnl),
                 f(expected_cost),
                 f(risk_unit),
                 f(expected_r)
-            ));
+            )),
         }
         if risk_unit < kernel::RISK_UNIT_FLOOR {
             problems.push(format!(

@@ -20,6 +20,15 @@ use crate::output;
 
 /// Runs a validated invocation.
 pub fn run(config: Config) -> Result<Exit> {
+    let one_shot = match &config.command {
+        Command::Verify(cfg) => cfg.retry.is_none(),
+        Command::Snapshot(cfg) => cfg.watch.is_none(),
+        Command::Explain(_) => true,
+        Command::Publish(_) | Command::Completions(_) | Command::Man => false,
+    };
+    if one_shot {
+        crate::signals::exit_on_signal()?;
+    }
     match config.command {
         Command::Verify(cfg) => verify::run(&cfg),
         Command::Snapshot(cfg) => snapshot::run(&cfg),

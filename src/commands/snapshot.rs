@@ -23,6 +23,7 @@ fn rows_of(
     let book = theta_book(&cfg.read, capture, now)?;
     let settings = Settings {
         max_age: cfg.max_age,
+        max_skew: cfg.max_skew,
         tolerance: 1e-12,
         strict: false,
         now,

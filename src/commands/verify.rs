@@ -11,7 +11,7 @@ use crate::output::emit;
 use crate::output::{self, Reconnecting};
 use crate::report::{self, ReportKind, VerifyReport};
 use crate::signals::Interrupts;
-use crate::source::{HashKind, ReadPlan, Source};
+use crate::source::{Capture, HashKind, ReadPlan, Source, SourceKind};
 
 /// One verification pass: read, judge, build the report.
 fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> {
@@ -24,26 +24,57 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
     let book = theta_book(read, &capture, now)?;
     let settings = Settings {
         max_age: cfg.max_age,
+        max_skew: cfg.max_skew,
         tolerance: cfg.tolerance,
         strict: cfg.strict,
         now,
     };
     let service = cfg.systemd_unit.as_deref().map(service::state);
     let verdicts = checks::judge(&capture, &book, &settings, service.as_ref());
-    let summary = Summary::of(&verdicts, cfg.strict);
+    let mut summary = Summary::of(&verdicts, cfg.strict);
+    // No symbol is not a fleet that passed: a wrong prefix, db or URL finds
+    // nothing, and an empty report must not read as a green build.
+    let mut problems = Vec::new();
+    if verdicts.is_empty() && !cfg.allow_empty {
+        problems.push(nothing_to_verify(source, &capture));
+        summary.status = Some(Status::Error);
+    }
     Ok(VerifyReport {
         header: header(source, &capture, &book.run, now, &read.command_line),
         max_age: cfg.max_age,
+        max_skew: cfg.max_skew,
         tolerance: cfg.tolerance,
         strict: cfg.strict,
+        allow_empty: cfg.allow_empty,
         verdicts,
         summary,
+        problems,
     })
+}
+
+/// `nothing to verify: no keys match quantum:harvest:proposal:* on redis://…/0 (db 0, prefix quantum)`
+fn nothing_to_verify(source: &dyn Source, capture: &Capture) -> String {
+    let (pattern, _) = capture.prefix.proposal_pattern();
+    let info = source.info();
+    let place = match info.kind {
+        SourceKind::Pack => format!("pack {}", info.target),
+        SourceKind::Redis | SourceKind::RedisCluster => {
+            let db = crate::source::redis::database(&info.target)
+                .map_or_else(String::new, |db| format!("db {db}, "));
+            format!("{} ({db}prefix {})", info.target, capture.prefix)
+        }
+    };
+    format!(
+        "nothing to verify: no keys match {pattern} in {place} (pass --allow-empty if that is expected)"
+    )
 }
 
 fn finish(cfg: &VerifyConfig, report: &VerifyReport, exit_if_failed: Exit) -> Result<Exit> {
     for w in &report.header.warnings {
         output::warn(w);
+    }
+    for problem in &report.problems {
+        output::error(&Error::usage(problem));
     }
     emit(&cfg.read.output, ReportKind::Verify, |format, style| {
         report::verify_format(format, style).map(|f| f.verify(report))
@@ -59,6 +90,7 @@ fn finish(cfg: &VerifyConfig, report: &VerifyReport, exit_if_failed: Exit) -> Re
 fn describe_attempt(n: usize, outcome: &Result<VerifyReport>) -> String {
     match outcome {
         Err(e) => format!("attempt {n}: {e}"),
+        Ok(r) if !r.problems.is_empty() => format!("attempt {n}: {}", r.problems.join("; ")),
         Ok(r) => {
             let failing: Vec<String> = r
                 .verdicts

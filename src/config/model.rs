@@ -62,6 +62,9 @@ pub struct Output {
 pub struct VerifyConfig {
     pub read: ReadConfig,
     pub max_age: Duration,
+    pub max_skew: Duration,
+    /// Finding nothing to verify is a pass.
+    pub allow_empty: bool,
     pub tolerance: f64,
     pub strict: bool,
     pub systemd_unit: Option<String>,
@@ -82,6 +85,7 @@ pub struct SnapshotConfig {
     pub diff: Option<PathBuf>,
     pub sort: SortKey,
     pub max_age: Duration,
+    pub max_skew: Duration,
 }
 
 #[derive(Debug, Clone)]

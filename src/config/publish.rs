@@ -6,16 +6,28 @@ use crate::cli;
 use crate::error::{Error, Result};
 use crate::source::Selection;
 
+/// The upstream publisher's default `SYMBOLS`.
+const DEFAULT_SYMBOLS: &str = "BTCUSDT,ETHUSDT,SOLUSDT";
+
 pub fn publish_config(
     a: &cli::PublishArgs,
     g: &cli::GlobalArgs,
     common: &Common,
 ) -> Result<PublishConfig> {
     let symbols = if a.discover {
+        // A writing command never widens its own scope: asked for a list
+        // and for everything at once, it does neither.
+        if a.symbols.is_some() {
+            return Err(Error::usage(
+                "--discover publishes every symbol with a market-state hash, --symbols (or SYMBOLS) only those listed: choose one",
+            ));
+        }
         None
     } else {
         let raw: Vec<String> = a
             .symbols
+            .as_deref()
+            .unwrap_or(DEFAULT_SYMBOLS)
             .split(',')
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())

@@ -8,6 +8,11 @@ use crate::cli;
 use crate::error::{Error, Result};
 use crate::report::ReportKind;
 
+/// The loosest `--tolerance` accepted. Reproduced values are bit-exact; the
+/// tolerance exists for a last-ulp libm difference (about 2e-16). A relative
+/// 0.5 would let the documented wrong weights pass on production.
+pub const MAX_TOLERANCE: f64 = 1e-9;
+
 /// The options every reading command has.
 struct ReadArgs<'a> {
     source: &'a cli::SourceArgs,
@@ -68,11 +73,13 @@ pub fn verify(a: &cli::VerifyArgs, g: &cli::GlobalArgs, common: &Common) -> Resu
     Ok(VerifyConfig {
         read,
         max_age: parse_duration("--max-age", &a.max_age)?,
+        max_skew: parse_duration("--max-skew", &a.max_skew)?,
+        allow_empty: a.allow_empty,
         tolerance: parse_number(
             "--tolerance",
             &a.tolerance,
-            |v| v >= 0.0,
-            "a relative tolerance ≥ 0 such as 1e-12",
+            |v| (0.0..=MAX_TOLERANCE).contains(&v),
+            "a relative tolerance from 0 to 1e-9 such as 1e-12: reproduced values are expected bit-exact, and a looser tolerance would let other weights pass",
         )?,
         strict: a.strict,
         systemd_unit: a.systemd_unit.clone(),
@@ -113,6 +120,7 @@ pub fn snapshot(
         diff: a.diff.clone(),
         sort: a.sort,
         max_age: parse_duration("--max-age", &a.max_age)?,
+        max_skew: parse_duration("--max-skew", &a.max_skew)?,
     })
 }
 

@@ -165,6 +165,7 @@ impl Publisher {
                     position_source: Some(c.position_source.to_owned()),
                     stop_source: Some(c.stop.source.as_str().to_owned()),
                     publisher: Some(crate::TOOL.to_owned()),
+                    stale: None,
                 };
                 let fields = render_proposal(&c.proposal, &c.market, &c.position, now, &provenance);
                 let hset_at = cmds.len();

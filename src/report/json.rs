@@ -182,8 +182,10 @@ impl VerifyFormat for Json {
             "settings".into(),
             json!({
                 "max_age_sec": num(r.max_age.as_secs_f64()),
+                "max_skew_sec": num(r.max_skew.as_secs_f64()),
                 "tolerance": num(r.tolerance),
                 "strict": r.strict,
+                "allow_empty": r.allow_empty,
             }),
         );
         let s = &r.summary;
@@ -201,6 +203,7 @@ impl VerifyFormat for Json {
                 "status": s.status().as_str(),
             }),
         );
+        tail.insert("problems".into(), json!(r.problems));
         let doc = Document {
             head,
             symbols: &r.verdicts,

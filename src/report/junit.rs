@@ -32,6 +32,22 @@ fn non_success(kind: NonSuccessKind, c: &CheckResult) -> TestCaseStatus {
 impl VerifyFormat for Junit {
     fn verify(&self, r: &VerifyReport) -> String {
         let mut report = Report::new("killscope verify");
+        // A run-level problem (nothing found to verify) is an errored test
+        // case of its own: `tests="0"` would read as success.
+        if !r.problems.is_empty() {
+            let mut suite = TestSuite::new("killscope");
+            for problem in &r.problems {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status
+                    .set_message(problem.clone())
+                    .set_type("run")
+                    .set_description(problem.clone());
+                let mut case = TestCase::new("killscope::run", status);
+                case.set_classname("killscope");
+                suite.add_test_case(case);
+            }
+            report.add_test_suite(suite);
+        }
         for v in &r.verdicts {
             let mut suite = TestSuite::new(v.symbol.as_str());
             suite.add_property(Property::new("theta", v.theta.label()));

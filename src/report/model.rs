@@ -42,10 +42,15 @@ pub struct Header {
 pub struct VerifyReport {
     pub header: Header,
     pub max_age: std::time::Duration,
+    pub max_skew: std::time::Duration,
     pub tolerance: f64,
     pub strict: bool,
+    pub allow_empty: bool,
     pub verdicts: Vec<SymbolVerdict>,
     pub summary: Summary,
+    /// Why the run as a whole failed although no symbol did (nothing was
+    /// found to verify): each is an error entry in every format.
+    pub problems: Vec<String>,
 }
 
 /// `snapshot`'s result.

@@ -149,6 +149,12 @@ impl VerifyFormat for Prometheus {
         );
         family(
             &mut out,
+            "killscope_symbols",
+            "Symbols verified (0 means nothing was found to verify).",
+        );
+        let _ = writeln!(out, "killscope_symbols {}", r.verdicts.len());
+        family(
+            &mut out,
             "killscope_verify_timestamp_seconds",
             "When the checks were evaluated (Unix time).",
         );

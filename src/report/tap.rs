@@ -18,8 +18,18 @@ fn quoted(text: &str) -> String {
 impl VerifyFormat for Tap {
     fn verify(&self, r: &VerifyReport) -> String {
         let mut out = String::from("TAP version 14\n");
-        let _ = writeln!(out, "1..{}", r.summary.checks);
+        let _ = writeln!(out, "1..{}", r.summary.checks + r.problems.len());
         let mut n = 0;
+        // A run-level problem (nothing found to verify) is a failing point
+        // of its own: an empty plan would read as success.
+        for problem in &r.problems {
+            n += 1;
+            let _ = writeln!(out, "not ok {n} - killscope run");
+            let _ = writeln!(out, "  ---");
+            let _ = writeln!(out, "  status: error");
+            let _ = writeln!(out, "  message: {}", quoted(problem));
+            let _ = writeln!(out, "  ...");
+        }
         for v in &r.verdicts {
             for c in &v.checks {
                 n += 1;

@@ -273,12 +273,14 @@ pub fn from_json(text: &str, rule: &SymbolRule) -> std::result::Result<Capture, 
     }
     Ok(Capture {
         captured_at,
+        // Free text from a file anyone could have written: it reaches table
+        // headers and reports, so no escape sequence or line break may pass.
         source: SourceInfo {
             kind,
-            target: file.source.target,
+            target: crate::wire::show_text(&file.source.target),
         },
         prefix,
-        tool: file.tool,
+        tool: crate::wire::show_text(&file.tool),
         policy,
         thetas,
         symbols,

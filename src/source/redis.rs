@@ -131,6 +131,21 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The database a (redacted) target URL selects: its path (`/3`) or a
+/// `db=` query parameter, 0 when it names none; `None` for several seeds.
+pub fn database(target: &str) -> Option<u32> {
+    if target.contains(',') {
+        return None;
+    }
+    let url = url::Url::parse(target).ok()?;
+    let from_query = url
+        .query_pairs()
+        .find(|(k, _)| k == "db")
+        .and_then(|(_, v)| v.parse().ok());
+    let from_path = url.path().trim_start_matches('/').parse().ok();
+    Some(from_query.or(from_path).unwrap_or(0))
+}
+
 /// Error text on one line (redis-rs sometimes nests a newline).
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -15,6 +15,9 @@ pub struct ThetaBook {
     pub known: Vec<NamedTheta>,
     /// Registry entries by theta hash, or why one is unusable.
     pub registry: BTreeMap<String, Result<NamedTheta, String>>,
+    /// The user named the run's theta (`--theta`, `--theta-from-policy`):
+    /// every proposal is judged under it, whatever theta it records.
+    pub explicit: bool,
 }
 
 impl ThetaBook {
@@ -25,6 +28,21 @@ impl ThetaBook {
         let Some(hash) = &rec.provenance.theta_hash else {
             return (self.run.clone(), None);
         };
+        if self.explicit {
+            // Asked for by name, so honoured: a publisher's different theta is
+            // reported, never silently put in its place.
+            let note = (hash != &self.run.hash).then(|| {
+                let recorded = match self.registry.get(hash) {
+                    Some(Ok(theta)) => format!(" ({})", theta.describe()),
+                    _ => String::new(),
+                };
+                format!(
+                    "the publisher recorded theta_hash {hash}{recorded}; judged under {} as asked",
+                    self.run.label()
+                )
+            });
+            return (self.run.clone(), note);
+        }
         match self.registry.get(hash) {
             Some(Ok(theta)) => (theta.clone(), None),
             Some(Err(why)) => (

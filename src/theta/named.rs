@@ -212,6 +212,20 @@ impl NamedTheta {
     pub fn label(&self) -> String {
         format!("{} {}", self.origin, self.hash)
     }
+
+    /// `weights 1.0/0.5/0.5/0.3, kill_threshold 0.6`: what tells two thetas
+    /// apart at a glance.
+    pub fn describe(&self) -> String {
+        let t = &self.theta;
+        format!(
+            "weights {}/{}/{}/{}, kill_threshold {}",
+            pyfloat::format(t.k_regime_flip),
+            pyfloat::format(t.k_sigma_spike),
+            pyfloat::format(t.k_ts_drop),
+            pyfloat::format(t.k_age_penalty),
+            pyfloat::format(t.kill_threshold)
+        )
+    }
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ pub fn book(
             run: run.value,
             known,
             registry,
+            explicit: !matches!(choice, ThetaChoice::Defaults),
         },
         notes: run.notes,
     })

@@ -18,6 +18,7 @@ pub use inputs::{
     position_from_stream_entry,
 };
 pub use proposal::{
-    ComputedAt, HEAT_GATE_FIELDS, ProposalRecord, Provenance, UPSTREAM_FIELDS, render_proposal,
+    ComputedAt, HEAT_GATE_FIELDS, ProposalRecord, Provenance, UPSTREAM_FIELDS, python_isoformat,
+    render_proposal,
 };
 pub use raw::{Field, FieldError, FieldReader, Problem, RawHash, show_raw, show_text};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-use super::raw::{Field, FieldReader, Problem, RawHash, show_text};
+use super::raw::{Field, FieldReader, Problem, RawHash, show_raw, show_text};
 use crate::kernel::{Action, Component, MarketState, Position, Proposal};
 use crate::pyfloat;
 
@@ -81,26 +81,75 @@ pub struct ProposalRecord {
 }
 
 /// killscope's additive fields. Absent on hashes the upstream publisher wrote.
+///
+/// They describe one write, so they carry the `computed_at_utc` of that
+/// write ([`Provenance::TIE`]): the upstream publisher HSETs its 23 fields
+/// and never deletes, so after a rollback to it the old `theta_hash` would
+/// otherwise go on describing a proposal it did not compute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub theta_hash: Option<String>,
     pub position_source: Option<String>,
     pub stop_source: Option<String>,
     pub publisher: Option<String>,
+    /// Why the fields above were found but are not used (left from an
+    /// earlier write): they are `None` then.
+    pub stale: Option<String>,
 }
 
 impl Provenance {
     pub const FIELDS: [&'static str; 4] =
         ["theta_hash", "position_source", "stop_source", "publisher"];
+    /// The field that ties the provenance to the write it describes.
+    pub const TIE: &'static str = "provenance_computed_at_utc";
+
+    fn any(&self) -> bool {
+        self.theta_hash.is_some()
+            || self.position_source.is_some()
+            || self.stop_source.is_some()
+            || self.publisher.is_some()
+    }
+
+    /// Provenance read from a hash, kept only if it belongs to the write
+    /// whose `computed_at_utc` the hash holds.
+    fn read(r: &FieldReader<'_>) -> Provenance {
+        let text_opt = |field: &str| r.text(field).ok().map(show_text);
+        let fields = Provenance {
+            theta_hash: text_opt("theta_hash"),
+            position_source: text_opt("position_source"),
+            stop_source: text_opt("stop_source"),
+            publisher: text_opt("publisher"),
+            stale: None,
+        };
+        if !fields.any() {
+            return fields;
+        }
+        let written = r.raw("computed_at_utc").ok();
+        let stale = match (r.raw(Self::TIE).ok(), written) {
+            (Some(tie), Some(written)) if tie == written => return fields,
+            (Some(tie), Some(written)) => format!(
+                "provenance fields were written with computed_at_utc {} but the hash was rewritten at {} by a writer that does not record provenance: ignored",
+                show_raw(tie),
+                show_raw(written)
+            ),
+            (Some(_), None) => {
+                "provenance fields but no computed_at_utc to tie them to: ignored".to_owned()
+            }
+            (None, _) => format!(
+                "provenance fields without {}, so nothing ties them to this write: ignored",
+                Self::TIE
+            ),
+        };
+        Provenance {
+            stale: Some(stale),
+            ..Provenance::default()
+        }
+    }
 }
 
 impl ProposalRecord {
     pub fn parse(key: &str, hash: &RawHash) -> ProposalRecord {
         let r = FieldReader::new(key, hash);
-        // Free text ends up in messages, tables and JUnit attributes; a value
-        // with control characters (or a megabyte of them) is kept in its
-        // escaped, shortened form, which compares unequal to every real one.
-        let text_opt = |field: &str| r.text(field).ok().map(show_text);
         ProposalRecord {
             key: key.to_owned(),
             harvest_action: r.text("harvest_action").and_then(|text| {
@@ -134,17 +183,15 @@ impl ProposalRecord {
             p_chop: r.number("p_chop"),
             computed_at_utc: parse_computed_at(&r),
             last_update_epoch: r.integer("last_update_epoch"),
+            // Free text ends up in messages, tables and JUnit attributes; a
+            // value with control characters (or a megabyte of them) is kept
+            // in its escaped, shortened form, unequal to every real one.
             position_side: r.text("position_side").map(show_text),
             position_age_sec: r.number("position_age_sec"),
             position_current_price: r.number("position_current_price"),
             position_entry_price: r.number("position_entry_price"),
             position_unrealized_pnl: r.number("position_unrealized_pnl"),
-            provenance: Provenance {
-                theta_hash: text_opt("theta_hash"),
-                position_source: text_opt("position_source"),
-                stop_source: text_opt("stop_source"),
-                publisher: text_opt("publisher"),
-            },
+            provenance: Provenance::read(&r),
             heat_gate: HEAT_GATE_FIELDS.iter().any(|f| hash.contains(f)),
         }
     }
@@ -184,32 +231,37 @@ impl ProposalRecord {
     }
 }
 
+impl ComputedAt {
+    /// The upstream naive form, or an RFC 3339 time with a zone.
+    pub fn parse(text: &str) -> Option<ComputedAt> {
+        if let Ok(naive) = text.parse::<NaiveDateTime>() {
+            return Some(ComputedAt {
+                utc: naive.and_utc(),
+                zoned: false,
+            });
+        }
+        DateTime::parse_from_rfc3339(text).ok().map(|t| ComputedAt {
+            utc: t.with_timezone(&Utc),
+            zoned: true,
+        })
+    }
+}
+
 fn parse_computed_at(r: &FieldReader<'_>) -> Field<ComputedAt> {
     const FIELD: &str = "computed_at_utc";
     let text = r.text(FIELD)?;
     if text.is_empty() {
         return Err(r.error(FIELD, Problem::Empty));
     }
-    if let Ok(naive) = text.parse::<NaiveDateTime>() {
-        return Ok(ComputedAt {
-            utc: naive.and_utc(),
-            zoned: false,
-        });
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| ComputedAt {
-            utc: t.with_timezone(&Utc),
-            zoned: true,
-        })
-        .map_err(|_| {
-            r.error(
-                FIELD,
-                Problem::Invalid {
-                    raw: text.as_bytes().to_vec(),
-                    expected: "not an ISO-8601 time",
-                },
-            )
-        })
+    ComputedAt::parse(text).ok_or_else(|| {
+        r.error(
+            FIELD,
+            Problem::Invalid {
+                raw: text.as_bytes().to_vec(),
+                expected: "not an ISO-8601 time",
+            },
+        )
+    })
 }
 
 /// Python's `datetime.isoformat()` of a naive UTC time: microseconds, and no
@@ -271,11 +323,15 @@ pub fn render_proposal(
         ("stop_source", &provenance.stop_source),
         ("publisher", &provenance.publisher),
     ];
+    let before = fields.len();
     fields.extend(
         extra
             .into_iter()
             .filter_map(|(name, value)| value.clone().map(|v| (name, v))),
     );
+    if fields.len() > before {
+        fields.push((Provenance::TIE, python_isoformat(computed_at)));
+    }
     fields
 }
 

@@ -193,11 +193,19 @@ pub fn show_raw(raw: &[u8]) -> String {
     out
 }
 
+/// Characters that move the cursor, reorder or hide text: control
+/// characters, and the bidirectional and zero-width formatting characters
+/// that can make a terminal line read differently from what it holds.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Text read from Redis, shown as it is when that is safe (printable and at
 /// most 200 bytes, the length of the longest real reason-code list), and as
 /// [`show_raw`] otherwise.
 pub fn show_text(text: &str) -> String {
-    if text.len() <= 200 && text.chars().all(|c| !c.is_control()) {
+    if text.len() <= 200 && !text.chars().any(is_hidden) {
         text.to_owned()
     } else {
         show_raw(text.as_bytes())

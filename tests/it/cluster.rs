@@ -99,7 +99,7 @@ fn every_command_works_on_a_three_primary_cluster() {
     assert_eq!(written, expected);
     let one: std::collections::HashMap<String, String> =
         redis::Commands::hgetall(&mut con, "quantum:harvest:proposal:S00042USDT").expect("HGETALL");
-    assert_eq!(one.len(), 27, "{one:?}");
+    assert_eq!(one.len(), 28, "{one:?}");
     let actions: BTreeSet<String> = (0..SYMBOLS)
         .map(|i| {
             redis::Commands::hget(

@@ -36,7 +36,7 @@ fn verify_snapshot_and_explain_work_on_live_data() {
         .run();
     run.code(0)
         .stdout_has(&format!("source: redis {url}"))
-        .stdout_has("3 symbols · 36 checks: 30 pass, 0 fail, 3 warn, 3 skip, 0 error → WARN");
+        .stdout_has("3 symbols · 39 checks: 33 pass, 0 fail, 3 warn, 3 skip, 0 error → WARN");
     Killscope::new()
         .args([
             "snapshot",
@@ -254,7 +254,7 @@ fn tls_with_a_ca_file() {
         .args([&ca])
         .run()
         .code(0)
-        .stdout_has("30 pass");
+        .stdout_has("33 pass");
     // Without the CA the certificate is not trusted, and says so in one line.
     Killscope::new()
         .args(["verify", "--redis-url", &url, "--now", NOW])
@@ -580,7 +580,7 @@ fn thousands_of_symbols_read_over_several_connections_stay_in_order() {
     assert_eq!(report["summary"]["symbols"], SYMBOLS);
     assert_eq!(
         report["summary"]["pass"],
-        SYMBOLS * 11,
+        SYMBOLS * 12,
         "{}",
         report["summary"]
     );

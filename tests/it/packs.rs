@@ -57,7 +57,7 @@ fn readme_main_command_passes_with_only_the_synthetic_position_warning() {
         .args(["verify", "--from", PRODUCTION])
         .run();
     run.code(0)
-        .stdout_has("3 symbols · 36 checks: 30 pass, 0 fail, 3 warn, 3 skip, 0 error → WARN");
+        .stdout_has("3 symbols · 39 checks: 33 pass, 0 fail, 3 warn, 3 skip, 0 error → WARN");
     let (code, report) = verify_json(&["--from", PRODUCTION]);
     assert_eq!(code, Some(0));
     let expected: Vec<(&str, &str, &str)> = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
@@ -218,7 +218,7 @@ fn json_report_validates_against_the_published_schema() {
             .map(|e| e.to_string())
             .collect();
         assert!(errors.is_empty(), "{pack}: {errors:#?}");
-        assert_eq!(report["summary"]["checks"], 36);
+        assert_eq!(report["summary"]["checks"], 39);
     }
     // The validator is not a rubber stamp either.
     let (_, mut report) = verify_json(&["--from", PRODUCTION]);
@@ -259,8 +259,8 @@ fn junit_case_names_are_unique() {
         .skip(1)
         .filter_map(|s| s.split('"').next())
         .collect();
-    assert_eq!(names.len(), 36);
-    assert_eq!(names.iter().collect::<BTreeSet<_>>().len(), 36);
+    assert_eq!(names.len(), 39);
+    assert_eq!(names.iter().collect::<BTreeSet<_>>().len(), 39);
 }
 
 #[test]

@@ -8,10 +8,12 @@ use crate::report::model::VerifyReport;
 /// `max age 30s · tolerance 1e-12 · strict`
 pub fn settings(r: &VerifyReport) -> String {
     format!(
-        "max age {} · tolerance {:e}{}",
+        "max age {} · max skew {} · tolerance {:e}{}{}",
         format_age(r.max_age.as_secs_f64()),
+        format_age(r.max_skew.as_secs_f64()),
         r.tolerance,
-        if r.strict { " · strict" } else { "" }
+        if r.strict { " · strict" } else { "" },
+        if r.allow_empty { " · allow empty" } else { "" }
     )
 }
 

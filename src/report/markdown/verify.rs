@@ -13,6 +13,9 @@ impl VerifyFormat for Markdown {
         let s = &r.summary;
         let _ = writeln!(out, "# killscope verify — {}\n", badge(s.status()));
         header_table(&mut out, &r.header, &[("Settings", words::settings(r))]);
+        for problem in &r.problems {
+            let _ = writeln!(out, "\n> ❗ {}", cell(problem));
+        }
         let _ = writeln!(out, "\n## Summary\n");
         let counts = words::counts(s);
         let mut columns: Vec<&str> = counts.iter().map(|(name, _)| *name).collect();

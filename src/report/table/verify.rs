@@ -39,7 +39,8 @@ impl Table {
         grid
     }
 
-    /// `BTCUSDT  PASS  PARTIAL_75  R_net 7.01…  K 0.52…  (11 pass, 1 skip)`
+    /// `BTCUSDT  PASS  PARTIAL_75  R_net 7.01…  K 0.52…  (11 pass, 1 skip)`,
+    /// and what is to be said about its theta, if anything.
     fn symbol_line(&self, out: &mut String, v: &SymbolVerdict) {
         let _ = writeln!(
             out,
@@ -51,14 +52,15 @@ impl Table {
             opt(v.published.kill_score),
             words::tally(v)
         );
+        if let Some(note) = &v.theta_note {
+            let _ = writeln!(out, "  theta: {note}");
+        }
     }
 
     fn symbol_block(&self, out: &mut String, v: &SymbolVerdict) {
         out.push('\n');
         self.symbol_line(out, v);
-        if let Some(note) = &v.theta_note {
-            let _ = writeln!(out, "{} {note}", self.status_word(Status::Warn));
-        } else if v.theta.origin == Origin::Registry {
+        if v.theta_note.is_none() && v.theta.origin == Origin::Registry {
             let _ = writeln!(out, "theta from the registry: {}", v.theta.label());
         }
         let _ = writeln!(out, "{}", self.component_grid(v));
@@ -109,6 +111,9 @@ impl VerifyFormat for Table {
         }
         for v in loud {
             self.symbol_block(&mut out, v);
+        }
+        for problem in &r.problems {
+            let _ = writeln!(out, "\n{} {problem}", self.status_word(Status::Error));
         }
         let counts = words::counts(&r.summary);
         let _ = writeln!(

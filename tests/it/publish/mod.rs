@@ -47,10 +47,12 @@ fn load_production_inputs(server: &RedisServer) {
     }
 }
 
-/// Every field except the two timestamps.
+/// Every field except the timestamps (the two upstream ones, and the copy
+/// of `computed_at_utc` that ties the provenance to its write).
 pub fn without_timestamps(mut h: Hash) -> Hash {
     h.remove("computed_at_utc");
     h.remove("last_update_epoch");
+    h.remove("provenance_computed_at_utc");
     h
 }
 

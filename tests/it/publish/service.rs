@@ -88,7 +88,7 @@ fn a_deleted_proposal_is_republished_in_full_not_heartbeated_into_a_stub() {
             (!h.is_empty()).then_some(h)
         },
     );
-    assert_eq!(back.len(), 27, "{back:?}");
+    assert_eq!(back.len(), 28, "{back:?}");
     publisher.await_line("published=1 heartbeats=0", Duration::from_secs(5));
 }
 

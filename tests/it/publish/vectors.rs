@@ -181,7 +181,11 @@ fn every_publishable_vector_is_written_string_for_string() {
                 "fallback"
             };
             assert_eq!(written["stop_source"], expected_source, "{id}");
-            assert_eq!(written.len(), 23 + 4, "{id}: {:?}", written.keys());
+            assert_eq!(
+                written["provenance_computed_at_utc"], written["computed_at_utc"],
+                "{id}: the provenance is tied to this write"
+            );
+            assert_eq!(written.len(), 23 + 5, "{id}: {:?}", written.keys());
         }
     }
     assert!(
