@@ -3,7 +3,7 @@
 //! redacted command line for "reproduce with" lines.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -119,10 +119,6 @@ pub fn output(
     })
 }
 
-pub fn read_file(option: &str, path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::usage(format!("{option} {}: {e}", path.display())))
-}
-
 pub fn theta_choice(args: &cli::ThetaArgs) -> Result<ThetaChoice> {
     match (&args.theta, args.theta_from_policy) {
         (Some(path), _) => {
@@ -156,6 +152,11 @@ pub fn endpoint(g: &cli::GlobalArgs) -> Result<Endpoint> {
     if urls.is_empty() {
         return Err(Error::usage("--redis-url is empty"));
     }
+    if g.tls_ca.is_some() && g.tls_insecure {
+        return Err(Error::usage(
+            "--tls-ca and --tls-insecure exclude each other: verify with the CA, or do not verify",
+        ));
+    }
     let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
     Ok(Endpoint {
         urls,
@@ -163,7 +164,7 @@ pub fn endpoint(g: &cli::GlobalArgs) -> Result<Endpoint> {
         tls_ca: g
             .tls_ca
             .as_deref()
-            .map(|p| read_file("--tls-ca", p))
+            .map(crate::source::redis::read_tls_ca)
             .transpose()?,
         tls_insecure: g.tls_insecure,
         connect_timeout: parse_duration("--connect-timeout", &g.connect_timeout)?,

@@ -12,7 +12,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use redis::Cmd;
 
 use super::positions::{self, Found};
 use super::rate_limit::{Cached, should_publish};
@@ -23,7 +22,7 @@ use crate::kernel::{self, KernelInput, Proposal};
 use crate::keys::Symbol;
 use crate::pyfloat;
 use crate::source::HashRead;
-use crate::source::redis::{self as redis_source, RedisClient, Reply};
+use crate::source::redis::{self as redis_source, Cmd, RedisClient, Reply, Value};
 use crate::theta::{self, NamedTheta};
 use crate::wire::{
     MarketStateRecord, Provenance, RiskProposalRecord, StopDecision, render_proposal, show_raw,
@@ -189,14 +188,15 @@ impl Publisher {
             }
         }
         let registry_at = cmds.len();
-        let mut set = redis::cmd("SET");
-        set.arg(cfg.prefix.theta(&self.theta.hash))
-            .arg(theta::canonical_json(&self.theta.theta));
-        cmds.push(set);
+        cmds.push(
+            redis_source::cmd("SET")
+                .arg(cfg.prefix.theta(&self.theta.hash))
+                .arg(theta::canonical_json(&self.theta.theta)),
+        );
 
         let replies: Vec<Reply> = if cfg.dry_run {
             report.dry_run = cmds.iter().map(shell_line).collect();
-            vec![Ok(redis::Value::Okay); cmds.len()]
+            vec![Ok(Value::Simple("OK".to_owned())); cmds.len()]
         } else {
             client.pipeline(cmds)?
         };
@@ -270,18 +270,16 @@ fn read_inputs(
     let per_symbol = if wants_hash { 4 } else { 3 };
     let mut cmds = Vec::with_capacity(symbols.len() * per_symbol + 1);
     for s in symbols {
-        cmds.push(redis_source::hgetall(&prefix.market_state(s)));
-        cmds.push(redis_source::hgetall(&prefix.risk_proposal(s)));
+        cmds.push(redis_source::hgetall(prefix.market_state(s)));
+        cmds.push(redis_source::hgetall(prefix.risk_proposal(s)));
         if wants_hash {
-            cmds.push(redis_source::hgetall(&prefix.position(s)));
+            cmds.push(redis_source::hgetall(prefix.position(s)));
         }
-        let mut exists = redis::cmd("EXISTS");
-        exists.arg(prefix.proposal(s));
-        cmds.push(exists);
+        cmds.push(redis_source::cmd("EXISTS").arg(prefix.proposal(s)));
     }
     if wants_stream {
         cmds.push(redis_source::xrevrange(
-            &prefix.execution_stream(),
+            prefix.execution_stream(),
             positions::STREAM_LOOKBACK,
         ));
     }
@@ -293,24 +291,24 @@ fn read_inputs(
     for s in symbols {
         market.insert(
             s.clone(),
-            redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+            redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
         );
         risk.insert(
             s.clone(),
-            redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+            redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
         );
         if wants_hash {
             hash_positions.insert(
                 s,
-                redis_source::hash_read(replies.next().unwrap_or(Ok(redis::Value::Nil))),
+                redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
             );
         }
-        if let Some(Ok(redis::Value::Int(0))) = replies.next() {
+        if let Some(Ok(Value::Int(0))) = replies.next() {
             absent.insert(s.clone());
         }
     }
     let stream = if wants_stream {
-        redis_source::stream_entries(replies.next().unwrap_or(Ok(redis::Value::Nil)))
+        redis_source::stream_entries(replies.next().unwrap_or(Ok(Value::Nil)))
     } else {
         Vec::new()
     };

@@ -4,7 +4,8 @@
 
 use std::fmt;
 
-use super::raw::{Field, FieldReader, Problem, RawHash};
+use super::fields::{Field, FieldReader, Problem};
+use super::hash::RawHash;
 use crate::kernel::{MarketState, Position, truthy};
 
 /// `{prefix}:marketstate:{SYM}` as read.

@@ -9,10 +9,13 @@
 //! about each case belongs to the caller (verify reports it, publish follows
 //! upstream or skips, as PRODUCT.md lists).
 
+mod fields;
+mod hash;
 mod inputs;
 mod proposal;
-mod raw;
 
+pub use fields::{Field, FieldError, FieldReader, Problem, show_raw, show_text};
+pub use hash::{RawHash, RawHashBuilder};
 pub use inputs::{
     MarketStateRecord, RiskProposalRecord, StopDecision, StopSource, position_from_hash,
     position_from_stream_entry,
@@ -21,4 +24,3 @@ pub use proposal::{
     ComputedAt, HEAT_GATE_FIELDS, ProposalRecord, Provenance, UPSTREAM_FIELDS, python_isoformat,
     render_proposal,
 };
-pub use raw::{Field, FieldError, FieldReader, Problem, RawHash, show_raw, show_text};

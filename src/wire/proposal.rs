@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-use super::raw::{Field, FieldReader, Problem, RawHash, show_raw, show_text};
+use super::fields::{Field, FieldReader, Problem, show_raw, show_text};
+use super::hash::RawHash;
 use crate::kernel::{Action, Component, MarketState, Position, Proposal};
 use crate::pyfloat;
 

@@ -197,7 +197,7 @@ fn a_read_only_acl_user_can_run_every_read_command() {
         .args(["--redis-url", &url])
         .run();
     run.code(1)
-        .stderr_has("symbol=ETHUSDT writing quantum:harvest:proposal:ETHUSDT: NoPerm: this user has no permissions to run the 'hset' command");
+        .stderr_has("symbol=ETHUSDT writing quantum:harvest:proposal:ETHUSDT: NOPERM this user has no permissions to run the 'hset' command");
     assert!(!run.stderr.contains("s3cret-ro"));
     // A key outside ~quantum:* is refused too; a read command reports that
     // hash as unreadable instead of passing.

@@ -12,6 +12,7 @@
 )]
 
 mod architecture;
+mod client;
 mod cluster;
 mod faults;
 mod fleet;

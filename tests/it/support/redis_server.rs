@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use killscope::source::redis::Endpoint;
 use serde_json::Value;
 
 pub fn server_binary() -> PathBuf {
@@ -32,12 +33,55 @@ pub fn server_binary() -> PathBuf {
     })
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, below 55536 (Redis refuses a
+/// cluster node above that when it derives the bus port as port + 10000).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        if port < 55536 {
+            return port;
+        }
+    }
+}
+
+/// The client's settings for `urls`, with short timeouts.
+pub fn endpoint(urls: &[String]) -> Endpoint {
+    Endpoint {
+        urls: urls.to_vec(),
+        cluster: false,
+        tls_ca: None,
+        tls_insecure: false,
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_secs(2),
+        username: None,
+        password: None,
+    }
+}
+
+/// A CA and a server certificate for 127.0.0.1, written as PEM files.
+pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("ca key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("params");
+    let cert = params.signed_by(&key, &issuer).expect("server cert");
+    let paths = (
+        dir.join("server.pem"),
+        dir.join("server.key"),
+        dir.join("ca.pem"),
+    );
+    std::fs::write(&paths.0, cert.pem()).expect("write");
+    std::fs::write(&paths.1, key.serialize_pem()).expect("write");
+    std::fs::write(&paths.2, ca_cert.pem()).expect("write");
+    paths
 }
 
 pub struct RedisServer {
@@ -58,6 +102,10 @@ impl RedisServer {
 
     pub fn builder() -> Builder {
         Builder::default()
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
     }
 
     pub fn url(&self) -> String {
@@ -136,6 +184,7 @@ pub struct Builder {
     password: Option<String>,
     tls: Option<(PathBuf, PathBuf, PathBuf)>,
     port: Option<u16>,
+    unix_socket: bool,
 }
 
 impl Builder {
@@ -152,6 +201,12 @@ impl Builder {
     /// Serve TLS only, with this certificate, key and CA.
     pub fn tls(mut self, cert: &Path, key: &Path, ca: &Path) -> Self {
         self.tls = Some((cert.into(), key.into(), ca.into()));
+        self
+    }
+
+    /// Also listen on `redis.sock` in the server's directory.
+    pub fn unix_socket(mut self) -> Self {
+        self.unix_socket = true;
         self
     }
 
@@ -204,6 +259,11 @@ impl Builder {
                     .arg("--tls-ca-cert-file")
                     .arg(ca);
                 }
+            }
+            if self.unix_socket {
+                cmd.arg("--unixsocket")
+                    .arg(dir.path().join("redis.sock"))
+                    .args(["--unixsocketperm", "700"]);
             }
             cmd.args(&self.args)
                 .stdout(Stdio::null())
@@ -290,34 +350,49 @@ impl Monitor {
     }
 
     /// Every command seen since `start`, as argument lists, up to a sentinel
-    /// sent now through another connection (so nothing in flight is missed).
+    /// sent now through another plain connection (so nothing in flight is
+    /// missed); that connection's own commands are left out.
     pub fn finish(mut self, server: &RedisServer) -> Vec<Vec<String>> {
-        server.cmd(&["ECHO", SENTINEL]);
-        let mut commands = Vec::new();
+        let mut sentinel =
+            TcpStream::connect(("127.0.0.1", server.port)).expect("sentinel connects");
+        if let Some(pw) = &server.password {
+            write!(sentinel, "AUTH {pw}\r\n").expect("auth");
+        }
+        write!(sentinel, "ECHO {SENTINEL}\r\n").expect("sentinel");
+        let mut commands: Vec<(String, Vec<String>)> = Vec::new();
         let mut line = String::new();
         loop {
             line.clear();
             if self.reader.read_line(&mut line).expect("monitor line") == 0 {
                 panic!("monitor connection closed before the sentinel");
             }
-            let args = parse_monitor_line(&line);
+            let (from, args) = parse_monitor_line(&line);
             if args.first().is_some_and(|c| c.eq_ignore_ascii_case("ECHO"))
                 && args.get(1).is_some_and(|a| a == SENTINEL)
             {
-                return commands;
+                return commands
+                    .into_iter()
+                    .filter(|(addr, _)| *addr != from)
+                    .map(|(_, args)| args)
+                    .collect();
             }
             if !args.is_empty() {
-                commands.push(args);
+                commands.push((from, args));
             }
         }
     }
 }
 
-/// `+1764059000.1 [0 127.0.0.1:5] "SCAN" "0"` → `["SCAN", "0"]`.
-fn parse_monitor_line(line: &str) -> Vec<String> {
+/// `+1764059000.1 [0 127.0.0.1:5] "SCAN" "0"` → `("127.0.0.1:5", ["SCAN", "0"])`.
+fn parse_monitor_line(line: &str) -> (String, Vec<String>) {
     let Some(start) = line.find("] ") else {
-        return Vec::new();
+        return (String::new(), Vec::new());
     };
+    let from = line[..start]
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let mut args = Vec::new();
     let mut chars = line[start + 2..].chars();
     while let Some(c) = chars.next() {
@@ -334,7 +409,25 @@ fn parse_monitor_line(line: &str) -> Vec<String> {
         }
         args.push(arg);
     }
-    args
+    (from, args)
+}
+
+/// The command names in `commands`, upper-cased, deduplicated and sorted
+/// (`CLUSTER SLOTS` counts as `CLUSTER|SLOTS`).
+pub fn names(commands: &[Vec<String>]) -> Vec<String> {
+    let mut names: Vec<String> = commands
+        .iter()
+        .map(|args| {
+            let name = args[0].to_uppercase();
+            match args.get(1) {
+                Some(sub) if name == "CLUSTER" => format!("CLUSTER|{}", sub.to_uppercase()),
+                _ => name,
+            }
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// A program that ships with Redis (`redis-cli`), from `PATH`.
