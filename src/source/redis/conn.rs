@@ -14,44 +14,12 @@ use std::time::{Duration, Instant};
 
 use super::cmd::{Cmd, cmd};
 use super::endpoint::{Addr, Settings};
+use super::fault::{Fault, io_fault, remaining};
 use super::tls::TlsStream;
 use crate::error::{Error, Result};
 
 /// Read buffer size: replies up to this size are parsed in place.
 pub(crate) const BUFFER: usize = 64 * 1024;
-
-/// Why an operation on a connection failed, before it is named after the node.
-#[derive(Debug)]
-pub(crate) enum Fault {
-    /// The deadline passed.
-    Timeout,
-    /// The server closed the connection.
-    Closed,
-    Io(io::Error),
-    Tls(String),
-    /// Bytes that are not RESP.
-    Protocol(String),
-    Auth(String),
-    /// The node cannot serve any command now (`LOADING`, `CLUSTERDOWN`, …).
-    Server(String),
-}
-
-/// The time left until `deadline`; none left is a timeout.
-pub(crate) fn remaining(deadline: Instant) -> std::result::Result<Duration, Fault> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        Err(Fault::Timeout)
-    } else {
-        Ok(left)
-    }
-}
-
-pub(crate) fn io_fault(e: io::Error) -> Fault {
-    match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Fault::Timeout,
-        _ => Fault::Io(e),
-    }
-}
 
 enum Transport {
     Tcp(TcpStream),

@@ -42,6 +42,7 @@ mod cluster;
 mod cmd;
 mod conn;
 mod endpoint;
+mod fault;
 mod node;
 mod resp;
 mod source;

@@ -12,7 +12,8 @@
 //! bytes is capped, nesting is limited, and a malformed reply is an error,
 //! never a panic.
 
-use super::conn::{Conn, Fault};
+use super::conn::Conn;
+use super::fault::Fault;
 use crate::error::Result;
 use crate::source::HashRead;
 use crate::wire::{RawHash, show_raw};

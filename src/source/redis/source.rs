@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 
-use super::client::RedisClient;
+use super::client::{RedisClient, hgetall};
 use super::cmd::Cmd;
 use super::endpoint::Endpoint;
-use super::hgetall;
+
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol, SymbolRule};
 use crate::source::{

@@ -17,7 +17,7 @@ use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
-use super::conn::{Fault, io_fault, remaining};
+use super::fault::{Fault, io_fault, remaining};
 use crate::error::{Error, Result};
 
 /// The certificates in PEM bytes (anything else in them is ignored).
