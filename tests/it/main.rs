@@ -16,6 +16,8 @@ mod client;
 mod cluster;
 mod faults;
 mod fleet;
+mod honesty;
+mod honesty_ops;
 mod hostile;
 mod live;
 mod packs;

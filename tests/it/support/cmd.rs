@@ -24,7 +24,11 @@ impl Killscope {
     /// A run with a clean environment: no Redis settings or colour hints
     /// leak in from the developer's shell, and report timestamps are pinned.
     pub fn new() -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_killscope"));
+        // KILLSCOPE_TEST_BINARY runs the tests against another build, e.g.
+        // to see a regression test fail on the code before its fix.
+        let binary = std::env::var_os("KILLSCOPE_TEST_BINARY")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_killscope").into());
+        let mut cmd = Command::new(binary);
         cmd.current_dir(root())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
