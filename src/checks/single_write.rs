@@ -17,14 +17,12 @@ use super::context::{Check, SymbolContext};
 use super::model::{CheckId, Outcome};
 
 /// Fields whose absence another check already reports: the components
-/// (`components-published`, absent before P2.6B) and `last_update_epoch`
-/// (absent before P2.7C.1; `fresh` falls back to `computed_at_utc`).
-const REPORTED_ELSEWHERE: [&str; 5] = [
+/// (`components-published` fails on hashes written before P2.6B).
+const REPORTED_ELSEWHERE: [&str; 4] = [
     "k_regime_flip",
     "k_sigma_spike",
     "k_ts_drop",
     "k_age_penalty",
-    "last_update_epoch",
 ];
 
 /// Upstream fields that are text, not numbers.

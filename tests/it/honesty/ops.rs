@@ -1,6 +1,4 @@
-//! No rubber stamp under faults and in security (issue "No rubber stamp",
-//! items 10–16), through the killscope binary: each test failed on the code
-//! before its fix.
+//! Items 10–16: faults and security, through the killscope binary.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
