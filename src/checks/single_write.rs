@@ -70,7 +70,7 @@ fn problems(hash: &RawHash, provenance: &Provenance) -> Vec<String> {
         .collect();
     if !missing.is_empty() {
         problems.push(format!(
-            "missing {} (the upstream publisher writes them all in one HSET)",
+            "missing {} (the upstream publisher writes every one of its fields in each HSET)",
             missing.join(", ")
         ));
     }
@@ -111,7 +111,7 @@ impl Check for SingleWrite {
         if found.len() > NAMED {
             message.push_str(&format!("; and {} more", found.len() - NAMED));
         }
-        Outcome::warn(format!("another writer's marks: {message}"))
+        Outcome::warn(format!("not one whole publisher write: {message}"))
     }
 }
 
