@@ -9,12 +9,27 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+// Options are listed by what they are for, in the order a reader decides:
+// where data comes from, which symbols, how it is judged, how it is shown.
+const SOURCE: &str = "Source and connection";
+const SELECTION: &str = "Selection";
+const JUDGEMENT: &str = "Judgement";
+const PUBLISHING: &str = "Publishing";
+const OUTPUT: &str = "Output";
+
 const AFTER_HELP: &str = "\
 Exit codes: 0 every check passed · 1 a check failed or could not be checked ·
 2 killscope could not run (usage, unreadable pack, Redis unreachable, bad theta) ·
 3 --retry-timeout ran out · 130 interrupted.
 
-Docs, check ids and JSON schemas: see README.md.";
+Examples:
+  killscope verify                                  prove every symbol in Redis
+  killscope verify --from examples/packs/production-2026-01-23.json
+  killscope snapshot --watch 5 --sort kill          the fleet, highest K first
+  killscope explain ETHUSDT                         why ETHUSDT's K is what it is
+  killscope snapshot --out pack.json                keep a proof pack of what was read
+
+Docs, check ids and JSON schemas: see README.md; man pages: killscope man --dir DIR.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +53,7 @@ pub struct GlobalArgs {
     /// Redis URL (redis:// or rediss:// for TLS); repeat or comma-separate seeds with --cluster.
     /// Credentials may come from REDIS_USERNAME/REDIS_PASSWORD instead of the URL.
     #[arg(
+        help_heading = SOURCE,
         long,
         global = true,
         env = "REDIS_URL",
@@ -49,31 +65,32 @@ pub struct GlobalArgs {
     pub redis_url: Vec<String>,
 
     /// Treat the URL(s) as Redis Cluster seed nodes.
-    #[arg(long, global = true)]
+    #[arg(help_heading = SOURCE, long, global = true)]
     pub cluster: bool,
 
     /// PEM file of the CA that signed the server certificate (rediss:// only).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(help_heading = SOURCE, long, global = true, value_name = "FILE")]
     pub tls_ca: Option<PathBuf>,
 
     /// Do not verify the server certificate (rediss:// only; for test setups).
-    #[arg(long, global = true)]
+    #[arg(help_heading = SOURCE, long, global = true)]
     pub tls_insecure: bool,
 
     /// Give up connecting after this long.
-    #[arg(long, global = true, default_value = "2s", value_name = "DUR")]
+    #[arg(help_heading = SOURCE, long, global = true, default_value = "2s", value_name = "DUR")]
     pub connect_timeout: String,
 
     /// Give up on any single Redis reply after this long.
-    #[arg(long, global = true, default_value = "2s", value_name = "DUR")]
+    #[arg(help_heading = SOURCE, long, global = true, default_value = "2s", value_name = "DUR")]
     pub timeout: String,
 
     /// Key prefix of the upstream system.
-    #[arg(long, global = true, default_value = "quantum", value_name = "PREFIX")]
+    #[arg(help_heading = SOURCE, long, global = true, default_value = "quantum", value_name = "PREFIX")]
     pub prefix: String,
 
     /// Symbols must match this regular expression (anchored) before they become part of a key.
     #[arg(
+        help_heading = SOURCE,
         long,
         global = true,
         default_value = crate::keys::DEFAULT_SYMBOL_PATTERN,
@@ -82,7 +99,7 @@ pub struct GlobalArgs {
     pub symbol_pattern: String,
 
     /// When to colour output (also honours NO_COLOR and FORCE_COLOR).
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(help_heading = OUTPUT, long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }
 
@@ -115,10 +132,19 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  killscope man > /usr/local/share/man/man1/killscope.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command to a directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write killscope.1 and a killscope-COMMAND.1 page for every command here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  killscope man | man -l -
+  sudo killscope man --dir /usr/local/share/man/man1 && man killscope-verify";
 
 const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
@@ -151,7 +177,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Read this proof pack instead of Redis.
-    #[arg(long, value_name = "PACK")]
+    #[arg(help_heading = SOURCE, long, value_name = "PACK")]
     pub from: Option<PathBuf>,
 }
 
@@ -159,22 +185,22 @@ pub struct SourceArgs {
 #[derive(Debug, Args)]
 pub struct ThetaArgs {
     /// JSON object of theta fields overriding the kernel defaults (unknown fields are refused).
-    #[arg(long, value_name = "FILE", conflicts_with = "theta_from_policy")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "FILE", conflicts_with = "theta_from_policy")]
     pub theta: Option<PathBuf>,
 
     /// Take theta from the policy hash's harvest_params, as the upstream publisher does.
-    #[arg(long)]
+    #[arg(help_heading = JUDGEMENT, long)]
     pub theta_from_policy: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(help_heading = OUTPUT, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
     /// Also write FORMAT to PATH (repeatable), e.g. --report junit=junit.xml.
-    #[arg(long, value_name = "FORMAT=PATH")]
+    #[arg(help_heading = OUTPUT, long, value_name = "FORMAT=PATH")]
     pub report: Vec<String>,
 }
 
@@ -215,31 +241,31 @@ pub struct SnapshotArgs {
     pub output: OutputArgs,
 
     /// Write a proof pack of everything read to this file.
-    #[arg(long, value_name = "PACK")]
+    #[arg(help_heading = OUTPUT, long, value_name = "PACK")]
     pub out: Option<PathBuf>,
 
     /// Redraw every SECS seconds until Ctrl-C.
-    #[arg(long, value_name = "SECS", conflicts_with = "out")]
+    #[arg(help_heading = OUTPUT, long, value_name = "SECS", conflicts_with = "out")]
     pub watch: Option<String>,
 
     /// Show what changed since an earlier pack.
-    #[arg(long, value_name = "OLD_PACK")]
+    #[arg(help_heading = OUTPUT, long, value_name = "OLD_PACK")]
     pub diff: Option<PathBuf>,
 
     /// Row order.
-    #[arg(long, value_enum, default_value_t = SortKey::Symbol)]
+    #[arg(help_heading = OUTPUT, long, value_enum, default_value_t = SortKey::Symbol)]
     pub sort: SortKey,
 
     /// A proposal older than this is stale.
-    #[arg(long, default_value = "30s", value_name = "DUR")]
+    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
     pub max_age: String,
 
     /// A timestamp further than this in the future counts as stale too.
-    #[arg(long, default_value = "60s", value_name = "DUR")]
+    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
     pub max_skew: String,
 
     /// Evaluate ages as of this time (RFC 3339; default: the pack's capture time, or now).
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
     pub now: Option<String>,
 }
 
@@ -267,7 +293,7 @@ pub struct ExplainArgs {
     pub output: OutputArgs,
 
     /// Evaluate ages as of this time (RFC 3339; default: the pack's capture time, or now).
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
     pub now: Option<String>,
 }
 
@@ -287,40 +313,41 @@ pub struct VerifyArgs {
     pub output: OutputArgs,
 
     /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
-    #[arg(long, default_value = "30s", value_name = "DUR")]
+    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
     pub max_age: String,
 
     /// A timestamp further than this in the future fails `fresh`.
-    #[arg(long, default_value = "60s", value_name = "DUR")]
+    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
     pub max_skew: String,
 
     /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
-    #[arg(long, default_value = "1e-12", value_name = "REL")]
+    #[arg(help_heading = JUDGEMENT, long, default_value = "1e-12", value_name = "REL")]
     pub tolerance: String,
 
     /// Finding no proposal to verify is a pass (by default it fails: a wrong
     /// --prefix, db or URL must not look like a healthy fleet).
-    #[arg(long)]
+    #[arg(help_heading = JUDGEMENT, long)]
     pub allow_empty: bool,
 
     /// Treat warnings as failures.
-    #[arg(long)]
+    #[arg(help_heading = JUDGEMENT, long)]
     pub strict: bool,
 
     /// Evaluate as of this time (RFC 3339; default: the pack's capture time, or now).
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
     pub now: Option<String>,
 
     /// Also check this systemd unit (`service-active`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "NAME")]
     pub systemd_unit: Option<String>,
 
     /// Re-run until every check passes or this much time has passed (exit 3).
-    #[arg(long, value_name = "DUR")]
+    #[arg(help_heading = JUDGEMENT, long, value_name = "DUR")]
     pub retry_timeout: Option<String>,
 
     /// Pause between retries.
     #[arg(
+        help_heading = JUDGEMENT,
         long,
         default_value = "1s",
         value_name = "DUR",
@@ -329,35 +356,25 @@ pub struct VerifyArgs {
     pub sleep: String,
 
     /// Table format: show the component table and every check for passing symbols too.
-    #[arg(short, long)]
+    #[arg(help_heading = OUTPUT, short, long)]
     pub verbose: bool,
+
+    /// Table format: list only failing symbols (`fail`), or those and the ones with warnings (`warn`).
+    #[arg(help_heading = OUTPUT, long, value_enum, value_name = "STATUS")]
+    pub only: Option<OnlyArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnlyArg {
+    Fail,
+    Warn,
 }
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// Run one cycle and exit (exit 2 if Redis cannot be reached).
-    #[arg(long)]
-    pub once: bool,
-
-    /// Seconds between cycles.
-    #[arg(
-        long,
-        env = "PUBLISH_INTERVAL_SEC",
-        default_value = "10",
-        value_name = "SECS"
-    )]
-    pub interval: String,
-
-    /// Comma-separated symbols [default: BTCUSDT,ETHUSDT,SOLUSDT].
-    #[arg(long, env = "SYMBOLS", value_name = "SYM,...")]
-    pub symbols: Option<String>,
-
-    /// Publish every symbol that has a market-state hash (instead of --symbols).
-    #[arg(long)]
-    pub discover: bool,
-
     /// Where positions come from: redis-hash, redis-stream, auto (hash, then stream) or synthetic.
     #[arg(
+        help_heading = SOURCE,
         long,
         env = "POSITION_SOURCE",
         default_value = "redis-hash",
@@ -365,13 +382,36 @@ pub struct PublishArgs {
     )]
     pub position_source: String,
 
+    /// Comma-separated symbols [default: BTCUSDT,ETHUSDT,SOLUSDT].
+    #[arg(help_heading = SELECTION, long, env = "SYMBOLS", value_name = "SYM,...")]
+    pub symbols: Option<String>,
+
+    /// Publish every symbol that has a market-state hash (instead of --symbols).
+    #[arg(help_heading = SELECTION, long)]
+    pub discover: bool,
+
+    /// Run one cycle and exit (exit 2 if Redis cannot be reached).
+    #[arg(help_heading = PUBLISHING, long)]
+    pub once: bool,
+
+    /// Seconds between cycles.
+    #[arg(
+        help_heading = PUBLISHING,
+        long,
+        env = "PUBLISH_INTERVAL_SEC",
+        default_value = "10",
+        value_name = "SECS"
+    )]
+    pub interval: String,
+
     /// Also XADD each published proposal to the proposal stream (MAXLEN ~ 10000).
     /// ENABLE_STREAM=true (any case) turns it on too.
-    #[arg(long, visible_alias = "enable-stream")]
+    #[arg(help_heading = PUBLISHING, long, visible_alias = "enable-stream")]
     pub stream: bool,
 
     /// Stop distance used when there is no usable risk proposal.
     #[arg(
+        help_heading = PUBLISHING,
         long,
         env = "FALLBACK_STOP_PCT",
         default_value = "0.02",
@@ -381,6 +421,7 @@ pub struct PublishArgs {
 
     /// Republish an unchanged proposal after this many seconds.
     #[arg(
+        help_heading = PUBLISHING,
         long,
         env = "MAX_PUBLISH_AGE_SEC",
         default_value = "60",
@@ -390,6 +431,7 @@ pub struct PublishArgs {
 
     /// Change threshold for the stop (relative) and K (absolute) that forces a publish.
     #[arg(
+        help_heading = PUBLISHING,
         long,
         env = "CHANGE_EPS_PCT",
         visible_alias = "change-eps-pct",
@@ -402,11 +444,11 @@ pub struct PublishArgs {
     pub theta: ThetaArgs,
 
     /// Compute and print the proposals; write nothing.
-    #[arg(long)]
+    #[arg(help_heading = OUTPUT, long)]
     pub dry_run: bool,
 
     /// Log one line per symbol as well as one per cycle.
-    #[arg(short, long)]
+    #[arg(help_heading = OUTPUT, short, long)]
     pub verbose: bool,
 }
 

@@ -42,8 +42,17 @@ impl fmt::Display for Symbol {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("invalid symbol {shown}: symbols must match {pattern}")]
-    Symbol { shown: String, pattern: String },
+    #[error("invalid symbol {shown}: symbols must match {pattern}{hint}")]
+    Symbol {
+        shown: String,
+        pattern: String,
+        /// ` (did you mean ETHUSDT?)` when another spelling would pass.
+        hint: String,
+    },
+    #[error(
+        "invalid symbol {shown}: {character} is never allowed in a symbol, whatever --symbol-pattern says (glob characters, ':', braces, white space and control characters would change which keys are read)"
+    )]
+    Forbidden { shown: String, character: String },
     #[error("invalid symbol {0}: longer than {MAX_SYMBOL_LEN} bytes")]
     SymbolTooLong(String),
     #[error(
@@ -85,10 +94,24 @@ impl SymbolRule {
                 text.as_bytes(),
             )));
         }
-        if text.chars().any(forbidden_in_symbol) || !self.regex.is_match(text) {
+        if let Some(c) = text.chars().find(|c| forbidden_in_symbol(*c)) {
+            return Err(KeyError::Forbidden {
+                shown: crate::wire::show_raw(text.as_bytes()),
+                character: crate::wire::show_raw(c.to_string().as_bytes()),
+            });
+        }
+        if !self.regex.is_match(text) {
+            // Exchange symbols are upper case; `ethusdt` is a typo for one.
+            let upper = text.to_uppercase();
+            let hint = if upper != text && self.regex.is_match(&upper) {
+                format!(" (did you mean {upper}?)")
+            } else {
+                String::new()
+            };
             return Err(KeyError::Symbol {
                 shown: crate::wire::show_raw(text.as_bytes()),
                 pattern: self.pattern.clone(),
+                hint,
             });
         }
         Ok(Symbol(text.to_owned()))
@@ -101,6 +124,7 @@ impl SymbolRule {
             Err(_) => Err(KeyError::Symbol {
                 shown: crate::wire::show_raw(bytes),
                 pattern: self.pattern.clone(),
+                hint: String::new(),
             }),
         }
     }
@@ -218,14 +242,29 @@ mod tests {
     }
 
     #[test]
-    fn error_names_the_symbol_escaped() {
-        let err = SymbolRule::default_rule()
-            .check("BTC\r\n*")
-            .err()
-            .map(|e| e.to_string());
+    fn error_names_the_symbol_escaped_and_the_real_reason() {
+        let err = |rule: &SymbolRule, text: &str| rule.check(text).err().map(|e| e.to_string());
+        let default = SymbolRule::default_rule();
+        let anything = SymbolRule::new(".*").unwrap_or_else(|_| SymbolRule::default_rule());
+        let forbidden = err(&anything, "BTC\r\n*").unwrap_or_default();
+        assert!(
+            forbidden.starts_with("invalid symbol \"BTC\\r\\n*\": \"\\r\" is never allowed in a symbol, whatever --symbol-pattern says"),
+            "{forbidden}"
+        );
+        assert!(
+            err(&anything, "BTC*")
+                .unwrap_or_default()
+                .contains(": \"*\" is never allowed"),
+        );
         assert_eq!(
-            err.as_deref(),
-            Some("invalid symbol \"BTC\\r\\n*\": symbols must match ^[A-Z0-9][A-Z0-9_.-]{0,31}$")
+            err(&default, "ethusdt").as_deref(),
+            Some(
+                "invalid symbol \"ethusdt\": symbols must match ^[A-Z0-9][A-Z0-9_.-]{0,31}$ (did you mean ETHUSDT?)"
+            )
+        );
+        assert_eq!(
+            err(&default, "-BTC").as_deref(),
+            Some("invalid symbol \"-BTC\": symbols must match ^[A-Z0-9][A-Z0-9_.-]{0,31}$")
         );
     }
 

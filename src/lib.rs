@@ -33,6 +33,7 @@ pub mod report;
 pub mod signals;
 pub mod snapshot;
 pub mod source;
+pub mod terminal;
 pub mod theta;
 pub mod wire;
 

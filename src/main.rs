@@ -14,16 +14,15 @@ fn main() -> ExitCode {
         .collect();
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help and version to stdout (exit 0) and usage
-            // errors to stderr (exit 2, our "could not run").
+        // Help and version go to stdout as clap lays them out; a usage
+        // error is one `killscope: error:` line like every other error.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return if e.use_stderr() {
-                Exit::CouldNotRun
-            } else {
-                Exit::Pass
-            }
-            .into();
+            return Exit::Pass.into();
+        }
+        Err(e) => {
+            killscope::output::error(&killscope::config::usage_error(&e, &argv));
+            return Exit::CouldNotRun.into();
         }
     };
     match Config::from_cli(cli, &argv).and_then(killscope::commands::run) {

@@ -13,8 +13,22 @@ const MIN_PER_THREAD: usize = 256;
 
 /// `items.iter().map(f).collect()`, on up to one thread per core.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    spread(items, MIN_PER_THREAD, f)
+}
+
+/// [`map`] for items each worth a thread of its own (a chunk of symbols to
+/// render): spread over the cores however few they are.
+pub fn map_each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    spread(items, 1, f)
+}
+
+fn spread<T: Sync, R: Send>(
+    items: &[T],
+    min_per_thread: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let per_thread = items.len().div_ceil(cores).max(MIN_PER_THREAD);
+    let per_thread = items.len().div_ceil(cores).max(min_per_thread);
     if items.len() <= per_thread {
         return items.iter().map(f).collect();
     }
@@ -45,5 +59,6 @@ mod tests {
         let doubled = super::map(&items, |x| x * 2);
         assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map(&[] as &[u32], |x| *x), Vec::<u32>::new());
+        assert_eq!(super::map_each(&items[..5], |x| x + 1), [1, 2, 3, 4, 5]);
     }
 }

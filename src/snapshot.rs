@@ -88,6 +88,8 @@ pub struct Row {
     pub age_sec: Option<f64>,
     /// The theta's kill threshold, so a K can be shown against it.
     pub kill_threshold: f64,
+    /// The theta's T1_R, T2_R, T3_R and lock_R, so an R_net can be too.
+    pub ladder: [f64; 4],
     /// Ids of checks that did not pass, for the curious.
     pub attention: Vec<CheckId>,
 }
@@ -105,6 +107,10 @@ pub fn rows(verdicts: &[SymbolVerdict]) -> Vec<Row> {
             recomputed: v.recomputed,
             age_sec: v.published.age_sec,
             kill_threshold: v.theta.theta.kill_threshold,
+            ladder: {
+                let t = &v.theta.theta;
+                [t.t1_r, t.t2_r, t.t3_r, t.lock_r]
+            },
             attention: v
                 .checks
                 .iter()

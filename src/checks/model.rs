@@ -18,7 +18,7 @@ use crate::recompute::KillScore;
 use crate::theta::NamedTheta;
 
 macro_rules! check_ids {
-    ($($variant:ident => $id:literal, $proves:literal;)*) => {
+    ($($variant:ident => $id:literal, $proves:literal, $warned:literal;)*) => {
         /// The stable check ids, in report order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum CheckId {
@@ -40,37 +40,58 @@ macro_rules! check_ids {
                     $(CheckId::$variant => $proves,)*
                 }
             }
+
+            /// What symbols that warn on this check are, for a line that
+            /// groups them: "3 symbols look synthetic".
+            pub fn warned(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $warned,)*
+                }
+            }
         }
     };
 }
 
 check_ids! {
     ProposalPresent => "proposal-present",
-        "the proposal hash exists with its core fields parseable";
+        "the proposal hash exists with its core fields parseable",
+        "warn on their proposal";
     ComponentsPublished => "components-published",
-        "the four k_* fields are there and finite";
+        "the four k_* fields are there and finite",
+        "warn on their components";
     Fresh => "fresh",
-        "the publisher is alive for this symbol";
+        "the publisher is alive for this symbol",
+        "have timestamps slightly in the future";
     ComponentsReproduce => "components-reproduce",
-        "each k_* equals its formula on the recorded inputs";
+        "each k_* equals its formula on the recorded inputs",
+        "warn on their components";
     KillScoreReproduces => "kill-score-reproduces",
-        "kill_score = sigmoid(Σ weight·k) of the published components";
+        "kill_score = sigmoid(Σ weight·k) of the published components",
+        "warn on their kill score";
     RNetReproduces => "r-net-reproduces",
-        "cost_est and R_net follow from entry, pnl, risk_unit and cost_bps";
+        "cost_est and R_net follow from entry, pnl, risk_unit and cost_bps",
+        "warn on R_net";
     ActionConsistent => "action-consistent",
-        "harvest_action follows from R_net, K and theta";
+        "harvest_action follows from R_net, K and theta",
+        "act for a position side that is neither LONG nor SHORT";
     ReasonCodesConsistent => "reason-codes-consistent",
-        "reason_codes are exactly the kernel's, in order";
+        "reason_codes are exactly the kernel's, in order",
+        "warn on their reason codes";
     ProfitLockConsistent => "profit-lock-consistent",
-        "profit_lock present ⇔ a stop is proposed, at entry·(1±be_plus_pct)";
+        "profit_lock present ⇔ a stop is proposed, at entry·(1±be_plus_pct)",
+        "warn on their profit lock";
     InputsCurrent => "inputs-current",
-        "the live market-state hash still matches the inputs used";
+        "the live market-state hash still matches the inputs used",
+        "have market state that moved or expired since they were published";
     PositionReal => "position-real",
-        "the position is not the synthetic fallback";
+        "the position is not the synthetic fallback",
+        "look synthetic";
     ServiceActive => "service-active",
-        "the publisher's systemd unit is active and logging no errors";
+        "the publisher's systemd unit is active and logging no errors",
+        "warn on the publisher's service";
     SingleWrite => "single-write",
-        "the hash is one publisher write: every upstream field there, every number spelled as Python writes it, provenance from this write";
+        "the hash is one publisher write: every upstream field there, every number spelled as Python writes it, provenance from this write",
+        "are not one whole publisher write";
 }
 
 impl fmt::Display for CheckId {

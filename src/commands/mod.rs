@@ -2,6 +2,7 @@
 //! [`Source`], judges or explains, and hands a report to the formats; what
 //! reaches stdout, stderr and files goes through [`crate::output`].
 
+mod docs;
 mod explain;
 mod publish;
 mod read;
@@ -9,14 +10,8 @@ mod service;
 mod snapshot;
 mod verify;
 
-use std::path::Path;
-
-use clap::CommandFactory;
-
-use crate::cli::Cli;
 use crate::config::{Command, Config};
-use crate::error::{Error, Exit, Result};
-use crate::output;
+use crate::error::{Exit, Result};
 
 /// Runs a validated invocation.
 pub fn run(config: Config) -> Result<Exit> {
@@ -24,7 +19,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
         Command::Explain(_) => true,
-        Command::Publish(_) | Command::Completions(_) | Command::Man => false,
+        Command::Publish(_) | Command::Completions(_) | Command::Man(_) => false,
     };
     if one_shot {
         crate::signals::exit_on_signal()?;
@@ -34,20 +29,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
-        Command::Completions(shell) => {
-            let mut cmd = Cli::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "killscope", &mut buf);
-            output::stdout(&buf)?;
-            Ok(Exit::Pass)
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buf)
-                .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
-            output::stdout(&buf)?;
-            Ok(Exit::Pass)
-        }
+        Command::Completions(shell) => docs::completions(shell),
+        Command::Man(dir) => docs::man(dir.as_deref()),
     }
 }

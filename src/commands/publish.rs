@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use crate::config::PublishConfig;
 use crate::error::{Error, Exit, Result};
-use crate::output::{self, Backoff, Reconnecting, log};
+use crate::output::{self, Backoff, Reconnecting, Repeats, log};
 use crate::publish::cycle::{self, CycleReport, Outcome, Publisher};
 use crate::signals::Interrupts;
 use crate::source::HashRead;
@@ -52,13 +52,34 @@ fn resolve_theta(cfg: &PublishConfig, client: &mut RedisClient) -> Result<NamedT
     Ok(resolved.value)
 }
 
-fn log_report(cfg: &PublishConfig, n: u64, report: &CycleReport, duration: Duration) {
+fn log_report(
+    cfg: &PublishConfig,
+    n: u64,
+    report: &CycleReport,
+    duration: Duration,
+    repeats: &mut Repeats,
+) {
     for note in &report.notes {
         log("WARN", note);
     }
+    let errors: Vec<(String, String)> = report
+        .outcomes
+        .iter()
+        .filter_map(|(symbol, outcome)| match outcome {
+            Outcome::Error(e) => Some((format!("symbol={symbol}"), e.to_string())),
+            _ => None,
+        })
+        .collect();
+    let errors = errors
+        .iter()
+        .map(|(key, message)| (key.as_str(), message.clone()));
+    for (level, line) in repeats.cycle(errors) {
+        log(level, &line);
+    }
     for (symbol, outcome) in &report.outcomes {
         match outcome {
-            Outcome::Error(e) => log("ERROR", &format!("symbol={symbol} {e}")),
+            // Logged above, once while they repeat.
+            Outcome::Error(_) => {}
             _ if !cfg.verbose => {}
             Outcome::Published {
                 proposal,
@@ -123,6 +144,7 @@ pub fn run(cfg: &PublishConfig) -> Result<Exit> {
     let mut publisher: Option<Publisher> = None;
     let mut backoff = Backoff::new(BACKOFF_START, BACKOFF_MAX);
     let mut next_start = Instant::now();
+    let mut repeats = Repeats::new();
     for n in 1u64.. {
         let started = Instant::now();
         let announce_reconnect = |con: &RedisClient| {
@@ -149,7 +171,7 @@ pub fn run(cfg: &PublishConfig) -> Result<Exit> {
                 if !report.dry_run.is_empty() {
                     output::stdout(format!("{}\n", report.dry_run.join("\n")).as_bytes())?;
                 }
-                log_report(cfg, n, &report, started.elapsed());
+                log_report(cfg, n, &report, started.elapsed(), &mut repeats);
                 if cfg.once {
                     let errors = report.count(|o| matches!(o, Outcome::Error(_)));
                     return Ok(if errors > 0 { Exit::Fail } else { Exit::Pass });

@@ -78,9 +78,14 @@ pub fn run(cfg: &SnapshotConfig) -> Result<Exit> {
     let Some(every) = cfg.watch else {
         let mut source = open_source(&cfg.read)?;
         let report = once(cfg, source.as_mut())?;
-        emit(&cfg.read.output, ReportKind::Snapshot, |format, style| {
-            report::snapshot_format(format, style).map(|f| f.snapshot(&report))
-        })?;
+        emit(
+            &cfg.read.output,
+            ReportKind::Snapshot,
+            |format, style, w| {
+                report::snapshot_format(format, style)
+                    .map(|f| w.write_all(f.snapshot(&report).as_bytes()))
+            },
+        )?;
         if let Some(path) = &cfg.out {
             output::note(&format!("wrote {}", path.display()));
         }
@@ -92,9 +97,14 @@ pub fn run(cfg: &SnapshotConfig) -> Result<Exit> {
     let interrupts = Interrupts::install()?;
     let terminal = std::io::stdout().is_terminal();
     let output = &cfg.read.output;
-    let format = report::snapshot_format(output.format, output.style)
-        .ok_or_else(|| Error::usage("this format cannot render a snapshot"))?;
     loop {
+        // A terminal can be resized between frames.
+        let mut style = output.style;
+        if terminal {
+            (style.width, style.height) = crate::terminal::size();
+        }
+        let format = report::snapshot_format(output.format, style)
+            .ok_or_else(|| Error::usage("this format cannot render a snapshot"))?;
         let frame = match source.run(|_| {}, |s| once(cfg, s.as_mut())) {
             Ok(report) => format.snapshot(&report),
             Err(e @ Error::Redis { .. }) => {
@@ -102,10 +112,32 @@ pub fn run(cfg: &SnapshotConfig) -> Result<Exit> {
             }
             Err(e) => return Err(e),
         };
-        let clear = if terminal { "\x1b[H\x1b[2J" } else { "\n" };
-        output::stdout(format!("{clear}{frame}").as_bytes())?;
+        let screen = if terminal {
+            redraw(&frame, style.height)
+        } else {
+            format!("\n{frame}")
+        };
+        output::stdout(screen.as_bytes())?;
         if interrupts.sleep(every) {
             return Ok(Exit::Interrupted);
         }
     }
+}
+
+/// A frame drawn over the last one: cursor home, each line cleared to its
+/// end, the rest of the screen cleared. Nothing scrolls, so the terminal's
+/// scrollback does not grow frame after frame; the last line has no
+/// newline, which would scroll a full screen by one.
+fn redraw(frame: &str, height: Option<usize>) -> String {
+    let lines: Vec<&str> = frame.lines().take(height.unwrap_or(usize::MAX)).collect();
+    let mut screen = String::from("\x1b[H");
+    for (i, line) in lines.iter().enumerate() {
+        screen.push_str(line);
+        screen.push_str("\x1b[K");
+        if i + 1 < lines.len() {
+            screen.push('\n');
+        }
+    }
+    screen.push_str("\x1b[J");
+    screen
 }

@@ -76,8 +76,8 @@ fn finish(cfg: &VerifyConfig, report: &VerifyReport, exit_if_failed: Exit) -> Re
     for problem in &report.problems {
         output::error(&Error::usage(problem));
     }
-    emit(&cfg.read.output, ReportKind::Verify, |format, style| {
-        report::verify_format(format, style).map(|f| f.verify(report))
+    emit(&cfg.read.output, ReportKind::Verify, |format, style, w| {
+        report::verify_format(format, style).map(|f| report::write_verify(f.as_ref(), report, w))
     })?;
     Ok(if report.summary.failed() {
         exit_if_failed

@@ -17,7 +17,7 @@ pub use model::{
     Command, Config, ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry,
     SnapshotConfig, SourceSpec, VerifyConfig,
 };
-pub use parse::parse_duration;
+pub use parse::{parse_duration, usage_error};
 
 use crate::cli;
 use crate::error::Result;
@@ -32,7 +32,7 @@ impl Config {
             prefix: Prefix::new(&g.prefix)?,
             rule: SymbolRule::new(&g.symbol_pattern)?,
             color: g.color,
-            command_line: parse::command_line(argv),
+            command_line: parse::command_line(argv, &g.redis_url),
         };
         let command = match &cli.command {
             cli::Command::Verify(a) => Command::Verify(read::verify(a, g, &common)?),
@@ -40,7 +40,7 @@ impl Config {
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),
-            cli::Command::Man => Command::Man,
+            cli::Command::Man { dir } => Command::Man(dir.clone()),
         };
         Ok(Config { command })
     }

@@ -25,7 +25,8 @@ pub enum Command {
     Verify(VerifyConfig),
     Publish(PublishConfig),
     Completions(clap_complete::Shell),
-    Man,
+    /// Where to write one page per command; stdout gets the main page.
+    Man(Option<std::path::PathBuf>),
 }
 
 /// Where a read command gets its data.

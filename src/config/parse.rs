@@ -73,6 +73,7 @@ pub fn output(
     kind: ReportKind,
     color: ColorChoice,
     verbose: bool,
+    only: Option<report::Only>,
 ) -> Result<Output> {
     let check = |format: Format| {
         if report::renders(kind, format) {
@@ -114,6 +115,9 @@ pub fn output(
         style: Style {
             color: use_color(color, std::io::stdout().is_terminal()),
             verbose,
+            width: crate::terminal::size().0,
+            height: None,
+            only,
         },
         reports,
     })
@@ -200,21 +204,29 @@ pub fn shell_word(word: &str) -> String {
     }
 }
 
-/// The invocation as a shell line, with any URL password redacted.
-pub fn command_line(args: &[String]) -> String {
+/// The invocation as a shell line, with any URL password redacted. A Redis
+/// target that came from `REDIS_URL` is written out as `--redis-url`: the
+/// line must reproduce the run on another shell.
+pub fn command_line(args: &[String], redis_url: &[String]) -> String {
+    let redact = |a: &str| {
+        a.split(',')
+            .map(crate::source::redis::redact_url)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let mut words = vec!["killscope".to_owned()];
     words.extend(args.iter().skip(1).map(|a| {
         if a.contains("://") {
-            let redacted = a
-                .split(',')
-                .map(crate::source::redis::redact_url)
-                .collect::<Vec<_>>()
-                .join(",");
-            shell_word(&redacted)
+            shell_word(&redact(a))
         } else {
             shell_word(a)
         }
     }));
+    let given = |option: &str| args.iter().any(|a| a.starts_with(option));
+    if !given("--redis-url") && !given("--from") && std::env::var_os("REDIS_URL").is_some() {
+        words.push("--redis-url".to_owned());
+        words.push(shell_word(&redact(&redis_url.join(","))));
+    }
     words.join(" ")
 }
 
@@ -225,6 +237,46 @@ pub struct Common {
     pub color: ColorChoice,
     /// The redacted command line, for "reproduce with" lines.
     pub command_line: String,
+}
+
+/// A clap usage error as the one line every killscope error is:
+/// `unexpected argument '--bogus' found (try 'killscope verify --help')`.
+/// clap's several-line layout (tip, usage, "for more information") is
+/// folded into one line, and control characters from the command line are
+/// shown escaped.
+pub fn usage_error(e: &clap::Error, argv: &[String]) -> Error {
+    let rendered = e.render().to_string();
+    // The error paragraph, and clap's "similar argument" tips; not its
+    // usage line or its "for more information" line.
+    let mut paragraphs = rendered.split("\n\n");
+    let first = paragraphs.next().unwrap_or_default().lines();
+    let tips = paragraphs
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|line| line.starts_with("tip: a similar"));
+    let message = first
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = std::iter::once(message.as_str())
+        .chain(tips.map(|tip| tip.trim_start_matches("tip: ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let message = crate::wire::show_text(message);
+    // The (sub)command the words on the command line reach, for its --help.
+    let mut command = <cli::Cli as clap::CommandFactory>::command();
+    let mut path = vec!["killscope".to_owned()];
+    for word in argv.iter().skip(1) {
+        let Some(sub) = command.find_subcommand(word).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_owned());
+        command = sub;
+    }
+    let command = path.join(" ");
+    Error::Usage(format!("{message} (try '{command} --help')"))
 }
 
 #[cfg(test)]
@@ -265,7 +317,7 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(
-            command_line(&argv),
+            command_line(&argv, &[]),
             "killscope verify --redis-url 'redis://u:***@h:1/0' 'it'\\''s'"
         );
     }

@@ -22,6 +22,7 @@ struct ReadArgs<'a> {
     now: Option<&'a str>,
     kind: ReportKind,
     verbose: bool,
+    only: Option<crate::report::Only>,
 }
 
 fn read(a: ReadArgs<'_>, g: &cli::GlobalArgs, common: &Common) -> Result<ReadConfig> {
@@ -35,7 +36,7 @@ fn read(a: ReadArgs<'_>, g: &cli::GlobalArgs, common: &Common) -> Result<ReadCon
         rule: common.rule.clone(),
         selection: symbols(&common.rule, a.symbols)?,
         theta: theta_choice(a.theta)?,
-        output: output(a.output, a.kind, common.color, a.verbose)?,
+        output: output(a.output, a.kind, common.color, a.verbose, a.only)?,
         now: parse_now(a.now)?,
         command_line: common.command_line.clone(),
     })
@@ -51,6 +52,10 @@ pub fn verify(a: &cli::VerifyArgs, g: &cli::GlobalArgs, common: &Common) -> Resu
             now: a.now.as_deref(),
             kind: ReportKind::Verify,
             verbose: a.verbose,
+            only: a.only.map(|o| match o {
+                cli::OnlyArg::Fail => crate::report::Only::Fail,
+                cli::OnlyArg::Warn => crate::report::Only::Warn,
+            }),
         },
         g,
         common,
@@ -101,6 +106,7 @@ pub fn snapshot(
             now: a.now.as_deref(),
             kind: ReportKind::Snapshot,
             verbose: false,
+            only: None,
         },
         g,
         common,
@@ -138,6 +144,7 @@ pub fn explain(
             now: a.now.as_deref(),
             kind: ReportKind::Explain,
             verbose: false,
+            only: None,
         },
         g,
         common,

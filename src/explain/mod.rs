@@ -12,7 +12,8 @@ mod harvest;
 mod model;
 
 pub use model::{
-    Comparison, ComponentLine, Explanation, Flip, FlipOutcome, Harvest, InputLine, Rung, Score,
+    Comparison, ComponentLine, Explanation, Flip, FlipOutcome, Harvest, InputLine,
+    PublishedDecision, Rung, Score,
 };
 
 use crate::kernel::{self, Component, Components, Theta};
@@ -25,6 +26,33 @@ use crate::wire::{MarketStateRecord, ProposalRecord, position_from_hash};
 
 fn f(x: f64) -> String {
     pyfloat::format(x)
+}
+
+impl Explanation {
+    /// The recomputed action differs from the published one: the one thing
+    /// an explanation must not let pass quietly.
+    pub fn decision_differs(&self) -> bool {
+        match (&self.harvest, self.published.action) {
+            (Some(h), Some(published)) => h.action != published,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// What the headline calls a MISMATCH and the exit code fails: another
+    /// decision, or a published K that is not the recomputed one bit for
+    /// bit (the publisher writes K's shortest round-trip text, so an honest
+    /// K always parses back to exactly the recomputed value).
+    pub fn mismatch(&self) -> bool {
+        let Some(score) = &self.score else {
+            return false;
+        };
+        let same_k = self
+            .published
+            .kill_score
+            .is_some_and(|k| k.to_bits() == score.kill_score.to_bits());
+        self.decision_differs() || !same_k
+    }
 }
 
 /// Explains every symbol in a capture.
@@ -48,7 +76,9 @@ pub fn explain(capture: &Capture, symbol: &Symbol, book: &ThetaBook) -> Explanat
         theta: book.run.clone(),
         theta_note: None,
         proposal_key: proposal_key.clone(),
+        missing: false,
         problem: None,
+        published: PublishedDecision::default(),
         inputs: Vec::new(),
         components: Vec::new(),
         score: None,
@@ -57,10 +87,15 @@ pub fn explain(capture: &Capture, symbol: &Symbol, book: &ThetaBook) -> Explanat
         harvest: None,
     };
     let Some(hash) = cap.get(HashKind::Proposal) else {
+        out.missing = true;
         out.problem = Some(format!("{proposal_key} does not exist: nothing to explain"));
         return out;
     };
     let rec = ProposalRecord::parse(&proposal_key, hash);
+    out.published = PublishedDecision {
+        action: rec.harvest_action.as_ref().ok().copied(),
+        kill_score: rec.kill_score.as_ref().ok().copied(),
+    };
     let (theta, note) = book.for_proposal(&rec);
     out.theta = theta;
     out.theta_note = note;

@@ -11,14 +11,25 @@ pub struct Explanation {
     pub theta: NamedTheta,
     pub theta_note: Option<String>,
     pub proposal_key: String,
+    /// The proposal hash does not exist: nothing to explain.
+    pub missing: bool,
     /// Why there is nothing (or only part) to explain.
     pub problem: Option<String>,
+    /// The decision as published, beside which the recomputed one is shown.
+    pub published: PublishedDecision,
     pub inputs: Vec<InputLine>,
     pub components: Vec<ComponentLine>,
     pub score: Option<Score>,
     pub comparisons: Vec<Comparison>,
     pub flips: Vec<Flip>,
     pub harvest: Option<Harvest>,
+}
+
+/// What the proposal hash says was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PublishedDecision {
+    pub action: Option<Action>,
+    pub kill_score: Option<f64>,
 }
 
 /// An input value and where it was read.

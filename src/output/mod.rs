@@ -8,6 +8,7 @@
 
 pub mod files;
 pub mod reconnect;
+mod repeats;
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +22,7 @@ use crate::report::{ReportKind, Style, format_name, format_names};
 
 pub use files::write_atomically;
 pub use reconnect::{Backoff, Reconnecting};
+pub use repeats::Repeats;
 
 /// Writes data to stdout; a closed pipe (`| head`) is not an error.
 pub fn stdout(bytes: &[u8]) -> Result<()> {
@@ -50,6 +52,16 @@ pub fn error(e: &Error) {
     eprintln!("killscope: error: {e}");
 }
 
+/// A problem that does not stop the run but fails it:
+/// `killscope: error: …`.
+#[allow(
+    clippy::print_stderr,
+    reason = "the output layer is where stderr is written"
+)]
+pub fn problem(message: &str) {
+    eprintln!("killscope: error: {message}");
+}
+
 /// A plain progress line on stderr: `killscope: wrote pack.json`.
 #[allow(
     clippy::print_stderr,
@@ -71,31 +83,50 @@ pub fn log(level: &str, message: &str) {
     );
 }
 
-/// Renders a report to stdout and to every `--report` file. `render` is the
-/// report kind's factory applied to the report: `None` for a format that
-/// cannot render it (which validation has already refused).
+/// Writes a report to stdout and to every `--report` file. `write` is the
+/// report kind's factory applied to the report: it writes one format to a
+/// sink, or is `None` for a format that cannot render it (which validation
+/// has already refused).
 pub fn emit(
     output: &Output,
     kind: ReportKind,
-    render: impl Fn(Format, Style) -> Option<String>,
+    write: impl Fn(Format, Style, &mut dyn Write) -> Option<std::io::Result<()>>,
 ) -> Result<()> {
-    let rendered = |format: Format, style: Style| {
-        render(format, style).ok_or_else(|| {
-            Error::usage(format!(
-                "--format {} cannot render a {} report (it renders {})",
-                format_name(format),
-                kind.name(),
-                format_names(kind).join(", ")
-            ))
-        })
+    let refused = |format: Format| {
+        Error::usage(format!(
+            "--format {} cannot render a {} report (it renders {})",
+            format_name(format),
+            kind.name(),
+            format_names(kind).join(", ")
+        ))
     };
-    let text = rendered(output.format, output.style)?;
     for (format, path) in &output.reports {
         let file_style = Style {
             color: false,
+            width: None,
             ..output.style
         };
-        write_atomically(path, rendered(*format, file_style)?.as_bytes())?;
+        let mut refusal = None;
+        files::write_atomically_with(path, |w| match write(*format, file_style, w) {
+            Some(written) => written,
+            None => {
+                refusal = Some(refused(*format));
+                Ok(())
+            }
+        })?;
+        if let Some(e) = refusal {
+            return Err(e);
+        }
     }
-    stdout(text.as_bytes())
+    let stdout = std::io::stdout();
+    let mut sink = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = write(output.format, output.style, &mut sink)
+        .ok_or_else(|| refused(output.format))?
+        .and_then(|()| sink.flush());
+    match written {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io(Path::new("<stdout>"), e)),
+    }
 }

@@ -17,22 +17,24 @@ mod junit;
 mod markdown;
 mod model;
 mod prometheus;
+mod stream;
 mod table;
 mod tap;
 
 use crate::cli::Format;
 
 pub use model::{
-    ExplainFormat, ExplainReport, Header, ReportKind, SnapshotFormat, SnapshotReport, Style,
+    ExplainFormat, ExplainReport, Header, Only, ReportKind, SnapshotFormat, SnapshotReport, Style,
     VerifyFormat, VerifyReport, timestamp,
 };
+pub use stream::write_verify;
 
 // The three factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.
 
 pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyFormat>> {
     Some(match format {
-        Format::Table => Box::new(table::Table { style }),
+        Format::Table => Box::new(table::Table::new(style)),
         Format::Json => Box::new(json::Json),
         Format::Junit => Box::new(junit::Junit),
         Format::Markdown => Box::new(markdown::Markdown),
@@ -43,7 +45,7 @@ pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyForma
 
 pub fn snapshot_format(format: Format, style: Style) -> Option<Box<dyn SnapshotFormat>> {
     Some(match format {
-        Format::Table => Box::new(table::Table { style }),
+        Format::Table => Box::new(table::Table::new(style)),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Prometheus => Box::new(prometheus::Prometheus),
@@ -53,7 +55,7 @@ pub fn snapshot_format(format: Format, style: Style) -> Option<Box<dyn SnapshotF
 
 pub fn explain_format(format: Format, style: Style) -> Option<Box<dyn ExplainFormat>> {
     Some(match format {
-        Format::Table => Box::new(table::Table { style }),
+        Format::Table => Box::new(table::Table::new(style)),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Junit | Format::Tap | Format::Prometheus => return None,

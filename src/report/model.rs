@@ -16,6 +16,23 @@ pub struct Style {
     /// Show details of passing symbols too (the table shows them on one
     /// line otherwise, so what needs attention stands out).
     pub verbose: bool,
+    /// The columns a line may take: the terminal's (or `COLUMNS`); `None`
+    /// when output goes to a pipe or a file, which keep full lines.
+    pub width: Option<usize>,
+    /// The lines a screen holds, for a display redrawn in place
+    /// (`snapshot --watch`); `None` when output scrolls.
+    pub height: Option<usize>,
+    /// Show only the symbols at or above this status (`--only`).
+    pub only: Option<Only>,
+}
+
+/// `--only fail|warn`: what a table lists symbol by symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Failing and unverifiable symbols.
+    Fail,
+    /// Those and the ones with warnings.
+    Warn,
 }
 
 /// Facts every report states in its header.
@@ -68,9 +85,23 @@ pub struct ExplainReport {
     pub explanations: Vec<Explanation>,
 }
 
-/// A format of verify reports.
-pub trait VerifyFormat {
-    fn verify(&self, report: &VerifyReport) -> String;
+/// A format of verify reports, written piece by piece: what comes before
+/// the symbols, each symbol (rendered on worker threads, a chunk at a time,
+/// and written in order), and what comes after. At ten thousand symbols a
+/// report is never one string in memory, and a format that must see every
+/// symbol before it can say something (a summary, a group of warnings) says
+/// it in `tail`, from the verdicts the report holds.
+pub trait VerifyFormat: Sync {
+    fn head(&self, _report: &VerifyReport, _out: &mut String) {}
+    fn symbol(
+        &self,
+        _report: &VerifyReport,
+        _index: usize,
+        _verdict: &SymbolVerdict,
+        _out: &mut String,
+    ) {
+    }
+    fn tail(&self, _report: &VerifyReport, _out: &mut String) {}
 }
 
 /// A format of snapshot reports.

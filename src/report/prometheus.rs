@@ -115,10 +115,11 @@ fn numbers<'a>(
 }
 
 impl VerifyFormat for Prometheus {
-    fn verify(&self, r: &VerifyReport) -> String {
-        let mut out = String::new();
+    // Samples are grouped by metric family, so everything is written once
+    // every symbol is known.
+    fn tail(&self, r: &VerifyReport, out: &mut String) {
         family(
-            &mut out,
+            out,
             "killscope_check_status",
             "Proof check outcome: 0 pass, 1 warn, 2 fail, 3 error (skipped checks are not exported).",
         );
@@ -135,7 +136,7 @@ impl VerifyFormat for Prometheus {
             }
         }
         numbers(
-            &mut out,
+            out,
             r.verdicts.iter().map(|v| {
                 let p = &v.published;
                 (
@@ -148,13 +149,13 @@ impl VerifyFormat for Prometheus {
             }),
         );
         family(
-            &mut out,
+            out,
             "killscope_symbols",
             "Symbols verified (0 means nothing was found to verify).",
         );
         let _ = writeln!(out, "killscope_symbols {}", r.verdicts.len());
         family(
-            &mut out,
+            out,
             "killscope_verify_timestamp_seconds",
             "When the checks were evaluated (Unix time).",
         );
@@ -163,7 +164,6 @@ impl VerifyFormat for Prometheus {
             "killscope_verify_timestamp_seconds {}",
             r.header.evaluated_at.timestamp()
         );
-        out
     }
 }
 

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::kernel::Theta;
 use crate::pyfloat;
+use crate::wire::{show_raw, show_text};
 
 macro_rules! theta_fields {
     ($($name:literal => $field:ident),* $(,)?) => {
@@ -77,19 +78,29 @@ pub enum ThetaError {
     Json(String),
     #[error("expected a JSON object of theta fields")]
     NotAnObject,
-    #[error("unknown theta field \"{field}\"{}", suggestion(field))]
+    #[error("unknown theta field {}{}", show_raw(field.as_bytes()), suggestion(field))]
     UnknownField { field: String },
-    #[error("theta field \"{field}\" must be a finite number, got {value}")]
+    #[error("theta field {} must be a finite number, got {}", show_raw(field.as_bytes()), show_text(value))]
     NotANumber { field: String, value: String },
 }
 
+/// `(did you mean "kill_threshold"?)` for a near spelling, then every
+/// field a theta has: the refusal is the place to learn them.
 fn suggestion(field: &str) -> String {
     let lower = field.to_ascii_lowercase();
-    FIELD_NAMES
+    let near = FIELD_NAMES
         .iter()
-        .find(|name| name.to_ascii_lowercase() == lower || name.contains(field))
-        .map(|name| format!(" (did you mean \"{name}\"?)"))
-        .unwrap_or_else(|| " (known fields: see `killscope verify --help`)".to_owned())
+        .map(|name| {
+            (
+                strsim::osa_distance(&lower, &name.to_ascii_lowercase()),
+                name,
+            )
+        })
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| format!(" (did you mean \"{name}\"?)"))
+        .unwrap_or_default();
+    format!("{near}; known fields: {}", FIELD_NAMES.join(", "))
 }
 
 /// Parses a JSON object of field overrides on top of the defaults. Unknown
@@ -248,9 +259,10 @@ mod tests {
         assert_eq!(theta.as_ref().map(|t| t.k_regime_flip), Ok(2.0));
         assert_eq!(theta.as_ref().map(|t| t.t1_r), Ok(1.8));
         let err = from_overrides_json(r#"{"t1_r": 1.8}"#).err();
-        assert_eq!(
-            err.map(|e| e.to_string()),
-            Some("unknown theta field \"t1_r\" (did you mean \"T1_R\"?)".to_owned())
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.starts_with("unknown theta field \"t1_r\" (did you mean \"T1_R\"?); known fields: fallback_stop_pct, cost_bps, T1_R,"),
+            "{err}"
         );
         assert!(matches!(
             from_overrides_json(r#"{"cost_bps": "12"}"#),

@@ -159,3 +159,28 @@ fn no_command_shows_the_password_anywhere() {
     }
     assert!(found.is_empty(), "the password leaked into: {found:#?}");
 }
+
+#[test]
+fn the_reproduce_line_names_a_target_from_redis_url_without_its_password() {
+    let server = RedisServer::start();
+    server.load_pack(&root().join("examples/packs/production-2026-01-23.json"));
+    let url = server.url();
+    const NOW: &str = "2026-01-23T01:08:45Z";
+    // The markdown report's reproduce line names a target that came from
+    // REDIS_URL, with its password redacted.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "requirepass", "hunter2"])
+        .query(&mut server.client())
+        .expect("CONFIG SET requirepass");
+    let with_password = url.replace("redis://", "redis://:hunter2@");
+    let run = Killscope::new()
+        .args(["verify", "--now", NOW, "--format", "markdown"])
+        .env("REDIS_URL", &with_password)
+        .run();
+    run.code(0);
+    let redacted = url.replace("redis://", "redis://:***@");
+    run.stdout_has(&format!(
+        "killscope verify --now {NOW} --format markdown --redis-url '{redacted}'"
+    ));
+    assert!(!run.stdout.contains("hunter2"));
+}

@@ -3,19 +3,50 @@
 use super::{Code, f, signed, threshold_side};
 use crate::explain::{Comparison, ComponentLine, Explanation, Flip, FlipOutcome, Harvest, Score};
 
-/// `ETHUSDT — FULL_CLOSE_PROPOSED, K 0.7533012950554003 ≥ kill_threshold 0.6`
-pub fn title(e: &Explanation) -> String {
-    match (&e.score, &e.harvest) {
-        (Some(s), Some(h)) => format!(
-            "{} — {}, K {} {} kill_threshold {}",
-            e.symbol,
-            h.action,
-            f(s.kill_score),
-            threshold_side(s.kill_score, s.threshold),
-            f(s.threshold)
-        ),
-        _ => e.symbol.to_string(),
+/// The headline: what was published, what the inputs give, and whether
+/// they agree — `ETHUSDT — FULL_CLOSE_PROPOSED, K 0.75… ≥ kill_threshold 0.6`
+/// when they do, `ETHUSDT — MISMATCH: published NONE with K 0.61, recomputed
+/// FULL_CLOSE_PROPOSED with K 0.75… ≥ kill_threshold 0.6` when they do not.
+/// The second value says whether it is a mismatch.
+pub fn title(e: &Explanation) -> (String, bool) {
+    let (Some(s), Some(h)) = (&e.score, &e.harvest) else {
+        return (e.symbol.to_string(), false);
+    };
+    let side = threshold_side(s.kill_score, s.threshold);
+    let recomputed = format!(
+        "{} with K {} {side} kill_threshold {}",
+        h.action,
+        f(s.kill_score),
+        f(s.threshold)
+    );
+    if !e.mismatch() {
+        return (
+            format!(
+                "{} — {}, K {} {side} kill_threshold {} (published and recomputed agree)",
+                e.symbol,
+                h.action,
+                f(s.kill_score),
+                f(s.threshold)
+            ),
+            false,
+        );
     }
+    let published = format!(
+        "{} with K {}",
+        e.published
+            .action
+            .map_or("no readable action", |a| a.as_str()),
+        e.published
+            .kill_score
+            .map_or_else(|| "unreadable".to_owned(), f)
+    );
+    (
+        format!(
+            "{} — MISMATCH: published {published}, recomputed {recomputed}",
+            e.symbol
+        ),
+        true,
+    )
 }
 
 /// `quantum:harvest:proposal:ETHUSDT · theta default ebc2d52094cb5c11`

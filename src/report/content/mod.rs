@@ -26,6 +26,22 @@ pub fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_owned(), f)
 }
 
+/// A number to four decimals — unless that would look equal to a boundary
+/// it is not equal to: then it is marked `+` or `−` for the side it is on
+/// (`0.6000+`), so a K of 0.6000000000000001 does not read as the threshold.
+pub fn rounded(value: f64, boundaries: &[f64]) -> String {
+    if !value.is_finite() {
+        return f(value);
+    }
+    let text = format!("{value:.4}");
+    for b in boundaries.iter().filter(|b| b.is_finite() && **b != value) {
+        if format!("{b:.4}") == text {
+            return format!("{text}{}", if value < *b { "−" } else { "+" });
+        }
+    }
+    text
+}
+
 /// A number with a sign, for deltas: `+0.1`, `−0.25`, `0`.
 pub fn signed(x: f64) -> String {
     if x == 0.0 {
@@ -69,4 +85,19 @@ pub fn theta_numbers(t: &Theta) -> String {
 /// `≥` or `<`: which side of the kill threshold a K is on.
 pub fn threshold_side(k: f64, threshold: f64) -> &'static str {
     if k >= threshold { "≥" } else { "<" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounded;
+
+    #[test]
+    fn a_rounded_number_never_looks_like_a_boundary_it_is_not() {
+        assert_eq!(rounded(0.6000000000000001, &[0.6]), "0.6000+");
+        assert_eq!(rounded(0.5999999999999999, &[0.6]), "0.6000−");
+        assert_eq!(rounded(0.6, &[0.6]), "0.6000");
+        assert_eq!(rounded(0.52739, &[0.6]), "0.5274");
+        assert_eq!(rounded(2.0000000000000004, &[2.0, 4.0]), "2.0000+");
+        assert_eq!(rounded(f64::NAN, &[0.6]), "nan");
+    }
 }

@@ -1,9 +1,9 @@
 //! What a snapshot report says, and how a change between two captures is
 //! worded.
 
-use super::{f, opt, signed};
+use super::{f, opt, rounded, signed};
 use crate::checks::format_age;
-use crate::kernel::{Action, Component};
+use crate::kernel::{self, Action, Component};
 use crate::report::model::timestamp;
 use crate::snapshot::{Change, Diff, Row};
 
@@ -30,12 +30,22 @@ pub enum Precision {
     Full,
 }
 
-fn number(x: Option<f64>, precision: Precision) -> String {
+/// A number in the table's precision; in the short one, marked where it
+/// would otherwise look equal to a boundary it is not equal to.
+fn number(x: Option<f64>, precision: Precision, boundaries: &[f64]) -> String {
     match (x, precision) {
-        (Some(v), Precision::Short) if v.is_finite() => format!("{v:.4}"),
+        (Some(v), Precision::Short) => rounded(v, boundaries),
         (x, _) => opt(x),
     }
 }
+
+/// The cut-offs above which a component is named in the reason codes.
+const CUT_OFFS: [f64; 4] = [
+    0.0,
+    kernel::CODE_CUTOFF_SIGMA_SPIKE,
+    kernel::CODE_CUTOFF_TS_DROP,
+    kernel::CODE_CUTOFF_AGE_PENALTY,
+];
 
 pub fn action_text(action: Option<Action>) -> &'static str {
     action.map_or("—", |a| a.as_str())
@@ -43,12 +53,12 @@ pub fn action_text(action: Option<Action>) -> &'static str {
 
 /// One row's cells, in [`COLUMNS`] order.
 pub fn cells(row: &Row, precision: Precision) -> [String; 10] {
-    let c = |i: usize| number(row.components[i], precision);
+    let c = |i: usize| number(row.components[i], precision, &CUT_OFFS[i..=i]);
     [
         row.symbol.to_string(),
         action_text(row.action).to_owned(),
-        number(row.r_net, precision),
-        number(row.kill_score, precision),
+        number(row.r_net, precision, &row.ladder),
+        number(row.kill_score, precision, &[row.kill_threshold]),
         c(0),
         c(1),
         c(2),

@@ -95,3 +95,12 @@ pub fn counts(s: &Summary) -> [(&'static str, usize); 7] {
 pub fn action(v: &SymbolVerdict) -> &'static str {
     v.published.action.map_or("—", |a| a.as_str())
 }
+
+/// `1 symbol`, `3 symbols`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

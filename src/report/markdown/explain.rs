@@ -11,7 +11,7 @@ impl ExplainFormat for Markdown {
     fn explain(&self, r: &ExplainReport) -> String {
         let mut out = String::from("# killscope explain\n\n");
         header_table(&mut out, &r.header, &[]);
-        for e in &r.explanations {
+        for e in r.explanations.iter().filter(|e| !e.missing) {
             explanation(&mut out, e);
         }
         reproduce(&mut out, &r.header);
@@ -20,7 +20,13 @@ impl ExplainFormat for Markdown {
 }
 
 fn explanation(out: &mut String, e: &Explanation) {
-    let _ = writeln!(out, "\n## {}\n", words::title(e));
+    let (title, mismatch) = words::title(e);
+    let title = if mismatch {
+        title.replace("MISMATCH", "❌ MISMATCH")
+    } else {
+        title
+    };
+    let _ = writeln!(out, "\n## {}\n", cell(&title));
     let _ = writeln!(out, "{}", words::subtitle(e, code));
     if let Some(note) = &e.theta_note {
         let _ = writeln!(out, "\n> ⚠️ {}", cell(note));

@@ -3,16 +3,16 @@
 use std::fmt::Write;
 
 use super::{Markdown, badge, cell, code, header_table, reproduce, table_head, table_row};
+use crate::checks::SymbolVerdict;
 use crate::report::content::opt;
 use crate::report::content::verify as words;
 use crate::report::model::{VerifyFormat, VerifyReport};
 
 impl VerifyFormat for Markdown {
-    fn verify(&self, r: &VerifyReport) -> String {
-        let mut out = String::new();
+    fn head(&self, r: &VerifyReport, out: &mut String) {
         let s = &r.summary;
         let _ = writeln!(out, "# killscope verify — {}\n", badge(s.status()));
-        header_table(&mut out, &r.header, &[("Settings", words::settings(r))]);
+        header_table(out, &r.header, &[("Settings", words::settings(r))]);
         for problem in &r.problems {
             let _ = writeln!(out, "\n> ❗ {}", cell(problem));
         }
@@ -22,19 +22,19 @@ impl VerifyFormat for Markdown {
         columns.push("status");
         let mut right = vec![true; counts.len()];
         right.push(false);
-        table_head(&mut out, &columns, &right);
+        table_head(out, &columns, &right);
         let mut cells: Vec<String> = counts.iter().map(|(_, n)| n.to_string()).collect();
         cells.push(badge(s.status()).to_owned());
-        table_row(&mut out, &cells);
+        table_row(out, &cells);
         out.push('\n');
         table_head(
-            &mut out,
+            out,
             &["symbol", "status", "action", "R_net", "K"],
             &[false, false, false, true, true],
         );
         for v in &r.verdicts {
             table_row(
-                &mut out,
+                out,
                 &[
                     v.symbol.as_str(),
                     badge(v.status),
@@ -44,7 +44,10 @@ impl VerifyFormat for Markdown {
                 ],
             );
         }
-        for v in &r.verdicts {
+    }
+
+    fn symbol(&self, _r: &VerifyReport, _index: usize, v: &SymbolVerdict, out: &mut String) {
+        {
             let _ = writeln!(out, "\n## {} — {}\n", v.symbol, badge(v.status));
             let _ = writeln!(out, "Theta {}.", code(&v.theta.label()));
             if let Some(note) = &v.theta_note {
@@ -52,7 +55,7 @@ impl VerifyFormat for Markdown {
             }
             out.push('\n');
             table_head(
-                &mut out,
+                out,
                 &["component", "weight", "published", "recomputed"],
                 &[false, true, true, true],
             );
@@ -62,14 +65,14 @@ impl VerifyFormat for Markdown {
                     let _ = writeln!(out, "| **K** | | {} | {} |", row.published, row.recomputed);
                 } else {
                     table_row(
-                        &mut out,
+                        out,
                         &[row.name, &row.weight, &row.published, &row.recomputed],
                     );
                 }
             }
             out.push('\n');
             table_head(
-                &mut out,
+                out,
                 &["check", "status", "expected", "actual", "message"],
                 &[false; 5],
             );
@@ -78,7 +81,7 @@ impl VerifyFormat for Markdown {
                     t.as_ref().map(|t| code(&t.to_string())).unwrap_or_default()
                 };
                 table_row(
-                    &mut out,
+                    out,
                     &[
                         format!("`{}`", c.id),
                         badge(c.status).to_owned(),
@@ -89,7 +92,9 @@ impl VerifyFormat for Markdown {
                 );
             }
         }
-        reproduce(&mut out, &r.header);
-        out
+    }
+
+    fn tail(&self, r: &VerifyReport, out: &mut String) {
+        reproduce(out, &r.header);
     }
 }

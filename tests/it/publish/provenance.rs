@@ -48,7 +48,7 @@ fn verify_right_after_publish_passes_every_check() {
         .run();
     quiet
         .code(0)
-        .stdout_has("\nETHUSDT  PASS  FULL_CLOSE_PROPOSED");
+        .stdout_has("\nETHUSDT  PASS   FULL_CLOSE_PROPOSED");
     assert!(
         !quiet.stdout.contains("kill-score-reproduces"),
         "{}",

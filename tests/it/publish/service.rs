@@ -300,3 +300,63 @@ fn a_least_privilege_acl_user_can_publish() {
         .stderr_has("published=3 heartbeats=0 skipped=0 errors=0");
     assert!(!run.stderr.contains("pub-secret"));
 }
+
+#[test]
+fn a_repeated_per_symbol_error_is_logged_once_then_when_it_changes_and_when_it_clears() {
+    let server = RedisServer::start();
+    load_production_inputs(&server);
+    let position = "quantum:state:positions:ETHUSDT";
+    let set_side = |side: &str| {
+        let _: () = server
+            .client()
+            .hset_multiple(
+                position,
+                &[
+                    ("side", side),
+                    ("entry_price", "50.0"),
+                    ("current_price", "52.5"),
+                ],
+            )
+            .expect("HSET");
+    };
+    set_side("FLAT");
+    let mut publisher = Killscope::new()
+        .args(["publish", "--redis-url", &server.url()])
+        .args(["--symbols", "ETHUSDT,SOLUSDT", "--interval", "0.05"])
+        .spawn();
+    publisher.await_line("cycle=6 ", Duration::from_secs(10));
+    set_side("flat");
+    publisher.await_line("(was, for ", Duration::from_secs(5));
+    set_side("LONG");
+    let recovered = publisher.await_line("symbol=ETHUSDT recovered after", Duration::from_secs(5));
+    let (code, _) = publisher.signal("-TERM");
+    assert_eq!(code, Some(0));
+    let lines = publisher.all_lines().to_vec();
+    let errors: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(" ERROR ") && l.contains("symbol=ETHUSDT"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].contains("position side \"FLAT\""),
+        "{}",
+        errors[0]
+    );
+    let changed = errors[1];
+    assert!(changed.contains("position side \"flat\""), "{changed}");
+    // The count of the cycles the first error lasted: at least six.
+    let cycles: u64 = changed
+        .split("(was, for ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(cycles >= 6, "{changed}");
+    assert!(recovered.contains("position side \"flat\""), "{recovered}");
+    // Every cycle still counts the error while it lasts.
+    let counted = lines.iter().filter(|l| l.contains("errors=1")).count();
+    assert!(
+        counted as u64 >= cycles,
+        "{counted} cycle lines with errors=1"
+    );
+}

@@ -4,5 +4,6 @@
 
 pub mod cmd;
 pub mod fixtures;
+pub mod pty;
 pub mod redis_server;
 pub mod wait;

@@ -1,36 +1,30 @@
-//! Machine-readable output. The schemas (`killscope.verify/1`,
-//! `killscope.snapshot/1`, `killscope.explain/1`) are public API: fields may
-//! be added, never renamed or removed without a new schema version. Floats are
-//! JSON numbers when finite and Python's spellings (`"nan"`, `"inf"`) when not,
-//! since JSON has no NaN.
+//! The snapshot and explain documents, and the parts every JSON report
+//! shares (its head, theta, source; numbers as JSON allows them).
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::model::{
-    ExplainFormat, ExplainReport, Header, SnapshotFormat, SnapshotReport, VerifyFormat,
-    VerifyReport, timestamp,
-};
-use crate::checks::{CheckResult, SymbolVerdict};
+use super::Json;
 use crate::explain::{Explanation, FlipOutcome};
 use crate::kernel::Component;
 use crate::recompute::KillScore;
+use crate::report::model::{
+    ExplainFormat, ExplainReport, Header, SnapshotFormat, SnapshotReport, timestamp,
+};
 use crate::snapshot::{Change, Diff, Row};
 use crate::theta::{self, NamedTheta};
 
-pub struct Json;
-
 /// A float as JSON: a number if finite, else Python's text.
-fn num(x: f64) -> Value {
+pub(super) fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x)
         .map_or_else(|| Value::String(crate::pyfloat::format(x)), Value::Number)
 }
 
-fn opt_num(x: Option<f64>) -> Value {
+pub(super) fn opt_num(x: Option<f64>) -> Value {
     x.map_or(Value::Null, num)
 }
 
-fn theta_json(t: &NamedTheta, with_values: bool) -> Value {
+pub(super) fn theta_json(t: &NamedTheta, with_values: bool) -> Value {
     let mut o = Map::new();
     o.insert("origin".into(), json!(t.origin.to_string()));
     o.insert("hash".into(), json!(t.hash));
@@ -44,7 +38,7 @@ fn theta_json(t: &NamedTheta, with_values: bool) -> Value {
     Value::Object(o)
 }
 
-fn source_json(h: &Header) -> Value {
+pub(super) fn source_json(h: &Header) -> Value {
     let mut o = Map::new();
     o.insert("kind".into(), json!(h.source.kind.as_str()));
     o.insert("target".into(), json!(h.source.target));
@@ -59,7 +53,7 @@ fn source_json(h: &Header) -> Value {
 }
 
 /// The fields every schema starts with, in order.
-fn head(schema: &str, h: &Header) -> Map<String, Value> {
+pub(super) fn head(schema: &str, h: &Header) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("schema".into(), json!(schema));
     o.insert("generated_at".into(), json!(timestamp(h.generated_at)));
@@ -70,7 +64,7 @@ fn head(schema: &str, h: &Header) -> Map<String, Value> {
     o
 }
 
-fn components_json(values: impl Fn(Component) -> Value) -> Value {
+pub(super) fn components_json(values: impl Fn(Component) -> Value) -> Value {
     Value::Object(
         Component::ALL
             .iter()
@@ -88,43 +82,6 @@ fn recomputed_json(k: Option<KillScore>) -> Value {
             "kill_score": num(k.kill_score),
         }),
     }
-}
-
-fn check_json(c: &CheckResult) -> Value {
-    json!({
-        "id": c.id.as_str(),
-        "status": c.status.as_str(),
-        "expected": c.expected.as_ref().map(ToString::to_string),
-        "actual": c.actual.as_ref().map(ToString::to_string),
-        "message": c.message.to_string(),
-    })
-}
-
-fn verdict_json(v: &SymbolVerdict) -> Value {
-    let p = &v.published;
-    let mut o = Map::new();
-    o.insert("symbol".into(), json!(v.symbol.as_str()));
-    o.insert("status".into(), json!(v.status.as_str()));
-    o.insert("theta".into(), theta_json(&v.theta, false));
-    if let Some(note) = &v.theta_note {
-        o.insert("theta_note".into(), json!(note));
-    }
-    o.insert(
-        "published".into(),
-        json!({
-            "harvest_action": p.action.map(|a| a.as_str()),
-            "R_net": opt_num(p.r_net),
-            "kill_score": opt_num(p.kill_score),
-            "components": components_json(|c| opt_num(p.components[c as usize])),
-            "age_sec": opt_num(p.age_sec),
-        }),
-    );
-    o.insert("recomputed".into(), recomputed_json(v.recomputed));
-    o.insert(
-        "checks".into(),
-        Value::Array(v.checks.iter().map(check_json).collect()),
-    );
-    Value::Object(o)
 }
 
 /// A report document whose `symbols` array is built one element at a time
@@ -172,45 +129,6 @@ impl<T> Document<'_, T> {
         let mut text = serde_json::to_string_pretty(&self).unwrap_or_default();
         text.push('\n');
         text
-    }
-}
-
-impl VerifyFormat for Json {
-    fn verify(&self, r: &VerifyReport) -> String {
-        let mut head = head("killscope.verify/1", &r.header);
-        head.insert(
-            "settings".into(),
-            json!({
-                "max_age_sec": num(r.max_age.as_secs_f64()),
-                "max_skew_sec": num(r.max_skew.as_secs_f64()),
-                "tolerance": num(r.tolerance),
-                "strict": r.strict,
-                "allow_empty": r.allow_empty,
-            }),
-        );
-        let s = &r.summary;
-        let mut tail = Map::new();
-        tail.insert(
-            "summary".into(),
-            json!({
-                "symbols": s.symbols,
-                "checks": s.checks,
-                "pass": s.pass,
-                "fail": s.fail,
-                "warn": s.warn,
-                "skip": s.skip,
-                "error": s.error,
-                "status": s.status().as_str(),
-            }),
-        );
-        tail.insert("problems".into(), json!(r.problems));
-        let doc = Document {
-            head,
-            symbols: &r.verdicts,
-            element: verdict_json,
-            tail,
-        };
-        doc.render(&r.header)
     }
 }
 
