@@ -24,6 +24,7 @@ mod mutations;
 mod packs;
 mod publish;
 mod pyfloat;
+mod readme;
 mod refusals;
 mod secrets;
 mod support;

@@ -64,8 +64,13 @@ impl Table {
             }
             grid
         };
-        // Where an input came from matters less than its value.
-        self.fitted(out, inputs, &[2], &words::INPUT_COLUMNS);
+        // Where an input came from is prose that wraps well, down to a
+        // width where the value column would be squeezed; then it goes.
+        if self.style.width.is_some_and(|w| w < 80) {
+            self.fitted(out, inputs, &[2], &words::INPUT_COLUMNS);
+        } else {
+            let _ = writeln!(out, "{}", inputs(&[]));
+        }
         if e.components.is_empty() {
             return;
         }
