@@ -80,7 +80,7 @@ fn every_console_example_in_the_readme_is_what_the_command_prints() {
     let blocks = console_blocks(&readme);
     assert!(blocks.len() >= 4, "the README lost its console examples");
     let bless = std::env::var_os("KILLSCOPE_BLESS_README").is_some();
-    let mut blessed = readme.clone();
+    let mut blessed = readme;
     let mut stale = Vec::new();
     // From the last block back, so earlier offsets stay valid.
     for block in blocks.iter().rev() {
