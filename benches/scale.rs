@@ -15,7 +15,13 @@
 //! It also checks that each command succeeded (a fast failure is not a
 //! result), and samples a looping publisher's RSS over 1,000 cycles.
 //!
-//! Options (after `--`): `--sizes 3,100,1000,10000`, `--runs 5`,
+//! Beside them it measures a third: the practical limit, a minimal
+//! pipelined RESP reader in this benchmark (`scale_limit.rs`) doing the same
+//! SCAN and reads over a raw socket. Every fleet size runs twice from 1,000
+//! symbols up: with real-looking positions, and all on the synthetic
+//! fallback (one `position-real` group of N, the 2026-01-23 situation).
+//!
+//! Options (after `--`): `--sizes 3,100,1000,10000,50000`, `--runs 5`,
 //! `--cycles 1000`.
 
 #![allow(
@@ -35,30 +41,22 @@ mod fleet;
 #[allow(dead_code)]
 #[path = "../tests/it/support/redis_server.rs"]
 mod redis_server;
+mod scale_limit;
+mod scale_rows;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use redis_server::{RedisServer, redis_tool};
+use scale_rows::{Fleet, Rates, measure_fleet, print_growth, print_rows};
 
 const KILLSCOPE: &str = env!("CARGO_BIN_EXE_killscope");
 
-/// The fields an operator's loop reads per symbol today.
-const HMGET_FIELDS: [&str; 7] = [
-    "harvest_action",
-    "R_net",
-    "kill_score",
-    "k_regime_flip",
-    "k_sigma_spike",
-    "k_ts_drop",
-    "k_age_penalty",
-];
-
-struct Options {
-    sizes: Vec<usize>,
-    runs: usize,
-    cycles: u64,
+pub struct Options {
+    pub sizes: Vec<usize>,
+    pub runs: usize,
+    pub cycles: u64,
     /// Requests per redis-benchmark measurement.
     requests: u32,
 }
@@ -70,7 +68,7 @@ fn options() -> Options {
     // works without spending CI minutes on measurements nobody reads.
     let mut o = if args.iter().any(|a| a == "--bench") {
         Options {
-            sizes: vec![3, 100, 1000, 10_000],
+            sizes: vec![3, 100, 1000, 10_000, 50_000],
             runs: 5,
             cycles: 1000,
             requests: 400_000,
@@ -145,14 +143,14 @@ fn time_once(cmd: &mut Command) -> Sample {
 }
 
 /// Median wall time and the largest peak RSS of `runs` runs.
-fn measure(runs: usize, mut make: impl FnMut() -> Command) -> (Duration, i64) {
+pub fn measure(runs: usize, mut make: impl FnMut() -> Command) -> (Duration, i64) {
     let mut samples: Vec<Sample> = (0..runs.max(1)).map(|_| time_once(&mut make())).collect();
     samples.sort_by_key(|s| s.wall);
     let rss = samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0);
     (samples[samples.len() / 2].wall, rss)
 }
 
-fn killscope(server: &RedisServer, args: &[&str]) -> Command {
+pub fn killscope(server: &RedisServer, args: &[&str]) -> Command {
     let mut cmd = Command::new(KILLSCOPE);
     cmd.args(args)
         .arg("--redis-url")
@@ -191,7 +189,7 @@ fn hash_as_args(server: &RedisServer, command: &str, key: &str) -> Vec<String> {
     args
 }
 
-fn ms(d: Duration) -> String {
+pub fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -298,6 +296,11 @@ fn main() {
         &["HGETALL".into(), market[1].clone()],
     );
     let hset_proposal = benchmark_rate(&server, opts.requests, &proposal);
+    let rates = Rates {
+        hgetall_proposal,
+        hgetall_market,
+        hset_proposal,
+    };
     println!(
         "redis-benchmark -P 64: HGETALL proposal (27 fields) {hgetall_proposal:.0}/s, \
          HGETALL market state (8 fields) {hgetall_market:.0}/s, HSET proposal {hset_proposal:.0}/s"
@@ -313,74 +316,21 @@ fn main() {
         cmd
     });
     println!(
-        "explain SYMBOL: {} vs one `redis-cli HGETALL` {} → {:.2}× (target ≤ 2×)",
+        "explain SYMBOL: {} vs one `redis-cli HGETALL` {} → {:.2}× (target ≤ 1×)",
         ms(explain),
         ms(cli_hgetall),
         explain.as_secs_f64() / cli_hgetall.as_secs_f64()
     );
-    println!();
-    println!(
-        "{:>6} | {:>10} {:>10} {:>10} | {:>12} {:>11} {:>11} | {:>9} {:>9} {:>9} | {:>8}",
-        "N",
-        "verify",
-        "snapshot",
-        "publish",
-        "redis-cli ×N",
-        "read limit",
-        "r+w limit",
-        "loop/ver",
-        "ver/lim",
-        "pub/lim",
-        "pub RSS"
-    );
 
+    let mut rows = Vec::new();
     for &n in &opts.sizes {
-        redis::cmd("FLUSHALL")
-            .query::<()>(&mut con)
-            .expect("FLUSHALL");
-        fleet::load(&mut con, n);
-        let symbols: Vec<String> = (0..n).map(fleet::symbol).collect();
-        let (publish, publish_rss) = measure(opts.runs, || {
-            killscope(&server, &["publish", "--once", "--discover"])
-        });
-        let (verify, _) = measure(opts.runs, || killscope(&server, &["verify"]));
-        let (snapshot, _) = measure(opts.runs, || killscope(&server, &["snapshot"]));
-        // The operator's loop is slow; at 10,000 symbols one run is ~40 s.
-        let loop_runs = if n >= 10_000 { 1 } else { opts.runs.min(3) };
-        let script = format!(
-            "for s in {}; do redis-cli -p {} HMGET quantum:harvest:proposal:$s {}; done",
-            symbols.join(" "),
-            server.port,
-            HMGET_FIELDS.join(" ")
-        );
-        let (cli_loop, _) = measure(loop_runs, || {
-            let mut cmd = Command::new("bash");
-            cmd.args(["-c", &script]);
-            cmd
-        });
-        let n_f = n as f64;
-        // verify reads a proposal and a market state per symbol (2N reads);
-        // publish reads market state, risk proposal and position (3N, the
-        // last two smaller than a market state) and writes one proposal.
-        let read_limit = n_f / hgetall_proposal + n_f / hgetall_market;
-        let rw_limit = 3.0 * n_f / hgetall_market + n_f / hset_proposal;
-        println!(
-            "{:>6} | {:>10} {:>10} {:>10} | {:>12} {:>11} {:>11} | {:>8.0}× {:>8.2}× {:>8.2}× | {:>5} MB",
-            n,
-            ms(verify),
-            ms(snapshot),
-            ms(publish),
-            ms(cli_loop),
-            ms(Duration::from_secs_f64(read_limit)),
-            ms(Duration::from_secs_f64(rw_limit)),
-            cli_loop.as_secs_f64() / verify.as_secs_f64(),
-            verify.as_secs_f64() / read_limit,
-            publish.as_secs_f64() / rw_limit,
-            publish_rss / 1024,
-        );
+        rows.push(measure_fleet(&server, &opts, n, Fleet::Real, rates));
+        if n >= 1000 || n == *opts.sizes.last().unwrap_or(&0) {
+            rows.push(measure_fleet(&server, &opts, n, Fleet::Synthetic, rates));
+        }
     }
-    println!();
-    println!("targets at 10,000: loop/ver ≥ 200×, ver/lim ≤ 3×, pub/lim ≤ 3×, pub RSS < 100 MB");
+    print_rows(&rows);
+    print_growth(&rows);
 
     let fleet_size = opts.sizes.iter().copied().max().unwrap_or(1000).min(1000);
     redis::cmd("FLUSHALL")

@@ -129,16 +129,21 @@ impl Check for PositionReal {
                 f(pnl)
             ));
         }
-        let others: Vec<&str> = cx
-            .twins
-            .iter()
-            .filter(|s| *s != cx.symbol)
-            .map(Symbol::as_str)
-            .collect();
-        if !others.is_empty() {
-            let mut names = others[..others.len().min(TWINS_NAMED)].join(", ");
-            if others.len() > TWINS_NAMED {
-                names.push_str(&format!(" and {} more", others.len() - TWINS_NAMED));
+        // O(1) per symbol whatever the group's size: a fleet all on the
+        // synthetic fallback is one group of N, and naming all N−1 others
+        // for each of N symbols was quadratic.
+        let others = cx.twins.len().saturating_sub(1);
+        if others > 0 {
+            let named: Vec<&str> = cx
+                .twins
+                .iter()
+                .filter(|s| *s != cx.symbol)
+                .take(TWINS_NAMED)
+                .map(Symbol::as_str)
+                .collect();
+            let mut names = named.join(", ");
+            if others > TWINS_NAMED {
+                names.push_str(&format!(" and {} more", others - TWINS_NAMED));
             }
             reasons.push(format!("the same position as {names}"));
         }
