@@ -26,6 +26,7 @@ mod publish;
 mod pyfloat;
 mod readme;
 mod refusals;
+mod scale;
 mod secrets;
 mod support;
 mod terminal;
