@@ -107,6 +107,9 @@ pub enum Command {
     /// Compute and write harvest proposals (drop-in for the upstream P2.5 publisher).
     #[command(after_help = PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
+    /// Verify continuously and serve the result to Prometheus (/metrics, /healthz, /verify).
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  killscope completions bash > /etc/bash_completion.d/killscope"
@@ -146,6 +149,13 @@ Examples:
   killscope publish --once --dry-run                    compute and print, write nothing
   killscope publish --symbols BTCUSDT,ETHUSDT --interval 10
   killscope publish --discover --theta-from-policy --stream";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  killscope serve                                       every symbol, on 127.0.0.1:8042
+  killscope serve --theta-from-policy --interval 5s
+  killscope serve --symbols BTCUSDT,ETHUSDT --listen 127.0.0.1:9142
+  curl -s http://127.0.0.1:8042/healthz";
 
 /// Where a read command gets its data.
 #[derive(Debug, Args)]
@@ -408,6 +418,57 @@ pub struct PublishArgs {
     /// Log one line per symbol as well as one per cycle.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Symbols to verify (default: every proposal key found by SCAN, each cycle).
+    #[arg(value_name = "SYMBOL")]
+    pub symbols: Vec<String>,
+
+    /// Comma-separated symbols to verify, as an alternative to listing them.
+    #[arg(long = "symbols", value_delimiter = ',', value_name = "SYM,...")]
+    pub symbols_list: Vec<String>,
+
+    /// Address to serve HTTP on. Loopback by default: /metrics carries positions and kill scores.
+    #[arg(
+        long,
+        env = "KILLSCOPE_LISTEN",
+        default_value = "127.0.0.1:8042",
+        value_name = "ADDR"
+    )]
+    pub listen: String,
+
+    /// Time between the starts of two verification cycles.
+    #[arg(long, default_value = "10s", value_name = "DUR")]
+    pub interval: String,
+
+    #[command(flatten)]
+    pub theta: ThetaArgs,
+
+    /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
+    #[arg(long, default_value = "30s", value_name = "DUR")]
+    pub max_age: String,
+
+    /// A timestamp further than this in the future fails `fresh`.
+    #[arg(long, default_value = "60s", value_name = "DUR")]
+    pub max_skew: String,
+
+    /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
+    #[arg(long, default_value = "1e-12", value_name = "REL")]
+    pub tolerance: String,
+
+    /// Finding no proposal to verify is healthy (by default /healthz answers 503).
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Warnings make /healthz answer 503.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Also check this systemd unit (`service-active`), every cycle.
+    #[arg(long, value_name = "NAME")]
+    pub systemd_unit: Option<String>,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod explain;
 mod publish;
 mod read;
+mod serve;
 mod service;
 mod snapshot;
 mod verify;
@@ -24,7 +25,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
         Command::Explain(_) => true,
-        Command::Publish(_) | Command::Completions(_) | Command::Man => false,
+        Command::Publish(_) | Command::Serve(_) | Command::Completions(_) | Command::Man => false,
     };
     if one_shot {
         crate::signals::exit_on_signal()?;
@@ -34,6 +35,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
+        Command::Serve(cfg) => serve::run(&cfg),
         Command::Completions(shell) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

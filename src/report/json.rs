@@ -11,7 +11,7 @@ use super::model::{
     ExplainFormat, ExplainReport, Header, SnapshotFormat, SnapshotReport, VerifyFormat,
     VerifyReport, timestamp,
 };
-use crate::checks::{CheckResult, SymbolVerdict};
+use crate::checks::{CheckResult, Summary, SymbolVerdict};
 use crate::explain::{Explanation, FlipOutcome};
 use crate::kernel::Component;
 use crate::recompute::KillScore;
@@ -175,6 +175,20 @@ impl<T> Document<'_, T> {
     }
 }
 
+/// A verify report's `summary` object (also what `serve`'s `/healthz` shows).
+pub fn summary_json(s: &Summary) -> Value {
+    json!({
+        "symbols": s.symbols,
+        "checks": s.checks,
+        "pass": s.pass,
+        "fail": s.fail,
+        "warn": s.warn,
+        "skip": s.skip,
+        "error": s.error,
+        "status": s.status().as_str(),
+    })
+}
+
 impl VerifyFormat for Json {
     fn verify(&self, r: &VerifyReport) -> String {
         let mut head = head("killscope.verify/1", &r.header);
@@ -188,21 +202,8 @@ impl VerifyFormat for Json {
                 "allow_empty": r.allow_empty,
             }),
         );
-        let s = &r.summary;
         let mut tail = Map::new();
-        tail.insert(
-            "summary".into(),
-            json!({
-                "symbols": s.symbols,
-                "checks": s.checks,
-                "pass": s.pass,
-                "fail": s.fail,
-                "warn": s.warn,
-                "skip": s.skip,
-                "error": s.error,
-                "status": s.status().as_str(),
-            }),
-        );
+        tail.insert("summary".into(), summary_json(&r.summary));
         tail.insert("problems".into(), json!(r.problems));
         let doc = Document {
             head,

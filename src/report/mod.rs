@@ -22,10 +22,13 @@ mod tap;
 
 use crate::cli::Format;
 
+pub use json::summary_json;
 pub use model::{
     ExplainFormat, ExplainReport, Header, ReportKind, SnapshotFormat, SnapshotReport, Style,
     VerifyFormat, VerifyReport, timestamp,
 };
+
+pub use prometheus::status_code;
 
 // The three factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.
