@@ -24,6 +24,7 @@ mod packs;
 mod publish;
 mod pyfloat;
 mod secrets;
+mod serve;
 mod support;
 mod vectors;
 mod wire;
