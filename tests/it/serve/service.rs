@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{LIMIT, Serve, get, published_fleet, sample, try_get};
 use crate::fleet::symbol;
 use crate::support::cmd::Killscope;
-use crate::support::redis_server::RedisServer;
+use crate::support::redis_server::{RedisCluster, RedisServer};
 use crate::support::wait::await_some;
 
 #[test]
@@ -208,4 +208,61 @@ fn memory_stays_flat_over_a_thousand_cycles() {
         )
     });
     assert_eq!(failures, 0.0);
+}
+
+#[test]
+fn on_a_cluster_under_the_documented_read_only_acl() {
+    let cluster = RedisCluster::start(3);
+    let seeds = cluster.seeds();
+    let mut pipe = redis::cluster::cluster_pipe();
+    for cmd in crate::fleet::hset_commands(100) {
+        pipe.add_command(cmd).ignore();
+    }
+    pipe.query::<()>(&mut cluster.client())
+        .expect("load the fleet");
+    Killscope::new()
+        .args([
+            "publish",
+            "--once",
+            "--discover",
+            "--cluster",
+            "--redis-url",
+        ])
+        .arg(&seeds)
+        .run()
+        .code(0);
+    // The ACL examples/systemd/serve.env gives for --cluster, on every node.
+    let env =
+        std::fs::read_to_string(crate::support::cmd::root().join("examples/systemd/serve.env"))
+            .expect("serve.env");
+    let acl = env
+        .lines()
+        .filter_map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .strip_prefix("ACL SETUSER killscope-serve on >... ")
+        })
+        .find(|rules| rules.contains("cluster|slots"))
+        .expect("the cluster ACL in serve.env");
+    for node in &cluster.nodes {
+        let mut args = vec!["ACL", "SETUSER", "killscope-serve", "on", ">serve-pw"];
+        args.extend(acl.split_whitespace());
+        node.cmd(&args);
+    }
+    let serve = Serve::start_with(
+        Killscope::new()
+            .env("REDIS_USERNAME", "killscope-serve")
+            .env("REDIS_PASSWORD", "serve-pw"),
+        &seeds,
+        &["--cluster"],
+    );
+    let health = serve.await_health("200", |r| r.status == 200);
+    assert!(
+        health.body.starts_with("ok: 100 symbols"),
+        "{}",
+        health.body
+    );
+    let text = serve.get("/metrics").body;
+    assert_eq!(sample(&text, "killscope_symbols"), Some(100.0));
+    assert_eq!(sample(&text, "killscope_cycle_failures_total"), Some(0.0));
 }
