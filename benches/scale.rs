@@ -35,6 +35,7 @@ mod fleet;
 #[allow(dead_code)]
 #[path = "../tests/it/support/redis_server.rs"]
 mod redis_server;
+mod scale_serve;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -396,4 +397,10 @@ fn main() {
         "publish loop over {fleet_size} symbols, RSS: {}",
         shown.join(", ")
     );
+
+    let largest = opts.sizes.iter().copied().max().unwrap_or(100);
+    let serve = scale_serve::measure_serve(&server, largest, opts.runs, fleet_size, opts.cycles);
+    for line in scale_serve::describe(&serve) {
+        println!("{line}");
+    }
 }
