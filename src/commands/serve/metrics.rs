@@ -23,7 +23,7 @@ use prometheus_client::encoding::{
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
-use crate::checks::{CheckId, Published, Status, SymbolVerdict};
+use crate::checks::{CheckId, Published, SymbolVerdict};
 use crate::kernel::{Action, Component};
 use crate::keys::Symbol;
 use crate::recompute::KillScore;
@@ -67,15 +67,10 @@ impl SymbolSeries {
         }
     }
 
-    /// The worst of the exported check codes (0 pass … 3 error).
+    /// The worst of the exported check codes: they rise with severity
+    /// (0 pass … 3 error), as the worst of the statuses does.
     fn status(&self) -> Option<u8> {
-        let statuses = self.checks.iter().map(|(_, code)| match code {
-            0 => Status::Pass,
-            1 => Status::Warn,
-            2 => Status::Fail,
-            _ => Status::Error,
-        });
-        crate::report::status_code(Status::worst(statuses))
+        self.checks.iter().map(|(_, code)| *code).max()
     }
 }
 
