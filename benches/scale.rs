@@ -43,6 +43,7 @@ mod fleet;
 mod redis_server;
 mod scale_limit;
 mod scale_rows;
+mod scale_serve;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -346,4 +347,10 @@ fn main() {
         "publish loop over {fleet_size} symbols, RSS: {}",
         shown.join(", ")
     );
+
+    let largest = opts.sizes.iter().copied().max().unwrap_or(100);
+    let serve = scale_serve::measure_serve(&server, largest, opts.runs, fleet_size, opts.cycles);
+    for line in scale_serve::describe(&serve) {
+        println!("{line}");
+    }
 }

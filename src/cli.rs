@@ -15,6 +15,7 @@ const SOURCE: &str = "Source and connection";
 const SELECTION: &str = "Selection";
 const JUDGEMENT: &str = "Judgement";
 const PUBLISHING: &str = "Publishing";
+const SERVING: &str = "Serving";
 const OUTPUT: &str = "Output";
 
 const AFTER_HELP: &str = "\
@@ -124,6 +125,9 @@ pub enum Command {
     /// Compute and write harvest proposals (drop-in for the upstream P2.5 publisher).
     #[command(after_help = PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
+    /// Verify continuously and serve the result to Prometheus (/metrics, /healthz, /verify).
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  killscope completions bash > /etc/bash_completion.d/killscope"
@@ -172,6 +176,13 @@ Examples:
   killscope publish --once --dry-run                    compute and print, write nothing
   killscope publish --symbols BTCUSDT,ETHUSDT --interval 10
   killscope publish --discover --theta-from-policy --stream";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  killscope serve                                       every symbol, on 127.0.0.1:8042
+  killscope serve --theta-from-policy --interval 5s
+  killscope serve --symbols BTCUSDT,ETHUSDT --listen 127.0.0.1:9142
+  curl -s http://127.0.0.1:8042/healthz";
 
 /// Where a read command gets its data.
 #[derive(Debug, Args)]
@@ -450,6 +461,58 @@ pub struct PublishArgs {
     /// Log one line per symbol as well as one per cycle.
     #[arg(help_heading = OUTPUT, short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Symbols to verify (default: every proposal key found by SCAN, each cycle).
+    #[arg(value_name = "SYMBOL")]
+    pub symbols: Vec<String>,
+
+    /// Comma-separated symbols to verify, as an alternative to listing them.
+    #[arg(help_heading = SELECTION, long = "symbols", value_delimiter = ',', value_name = "SYM,...")]
+    pub symbols_list: Vec<String>,
+
+    /// Address to serve HTTP on. Loopback by default: /metrics carries positions and kill scores.
+    #[arg(
+        help_heading = SERVING,
+        long,
+        env = "KILLSCOPE_LISTEN",
+        default_value = "127.0.0.1:8042",
+        value_name = "ADDR"
+    )]
+    pub listen: String,
+
+    /// Time between the starts of two verification cycles.
+    #[arg(help_heading = SERVING, long, default_value = "10s", value_name = "DUR")]
+    pub interval: String,
+
+    #[command(flatten)]
+    pub theta: ThetaArgs,
+
+    /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
+    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
+    pub max_age: String,
+
+    /// A timestamp further than this in the future fails `fresh`.
+    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
+    pub max_skew: String,
+
+    /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
+    #[arg(help_heading = JUDGEMENT, long, default_value = "1e-12", value_name = "REL")]
+    pub tolerance: String,
+
+    /// Finding no proposal to verify is healthy (by default /healthz answers 503).
+    #[arg(help_heading = JUDGEMENT, long)]
+    pub allow_empty: bool,
+
+    /// Warnings make /healthz answer 503.
+    #[arg(help_heading = JUDGEMENT, long)]
+    pub strict: bool,
+
+    /// Also check this systemd unit (`service-active`), every cycle.
+    #[arg(help_heading = JUDGEMENT, long, value_name = "NAME")]
+    pub systemd_unit: Option<String>,
 }
 
 #[cfg(test)]

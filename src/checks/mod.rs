@@ -92,6 +92,12 @@ fn published(cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Published {
         kill_score: rec.kill_score.as_ref().ok().copied(),
         components: Component::ALL.map(|c| rec.component(c).as_ref().ok().copied()),
         age_sec,
+        new_sl: rec.new_sl_proposed.as_ref().ok().copied().flatten(),
+        updated_at: match (&rec.last_update_epoch, &rec.computed_at_utc) {
+            (Ok(epoch), _) => Some(*epoch as f64),
+            (Err(_), Ok(at)) => Some(at.utc.timestamp_micros() as f64 / 1e6),
+            (Err(_), Err(_)) => None,
+        },
     }
 }
 

@@ -334,6 +334,12 @@ pub struct Published {
     pub components: [Option<f64>; 4],
     /// Seconds since the last update (`now − last_update_epoch`).
     pub age_sec: Option<f64>,
+    /// The proposed stop; `None` when none is proposed (`"None"`) or the
+    /// field cannot be read.
+    pub new_sl: Option<f64>,
+    /// When the proposal was last updated, in Unix seconds:
+    /// `last_update_epoch`, else `computed_at_utc` read as UTC.
+    pub updated_at: Option<f64>,
 }
 
 /// One symbol's verification.

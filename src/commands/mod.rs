@@ -6,6 +6,7 @@ mod docs;
 mod explain;
 mod publish;
 mod read;
+mod serve;
 mod service;
 mod snapshot;
 mod verify;
@@ -19,7 +20,9 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
         Command::Explain(_) => true,
-        Command::Publish(_) | Command::Completions(_) | Command::Man(_) => false,
+        Command::Publish(_) | Command::Serve(_) | Command::Completions(_) | Command::Man(_) => {
+            false
+        }
     };
     if one_shot {
         crate::signals::exit_on_signal()?;
@@ -29,6 +32,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
+        Command::Serve(cfg) => serve::run(&cfg),
         Command::Completions(shell) => docs::completions(shell),
         Command::Man(dir) => docs::man(dir.as_deref()),
     }

@@ -10,7 +10,7 @@ use crate::report::Header;
 use crate::source::pack::PackSource;
 use crate::source::redis::RedisSource;
 use crate::source::{Capture, Source, SourceKind};
-use crate::theta::{self, NamedTheta, ThetaBook};
+use crate::theta::{self, NamedTheta, Resolved, ThetaBook};
 
 /// Opens the configured source.
 pub fn open_source(read: &ReadConfig) -> Result<Box<dyn Source>> {
@@ -27,17 +27,27 @@ pub fn open_source(read: &ReadConfig) -> Result<Box<dyn Source>> {
 /// Every theta a run knows, from the command line and the capture; what is
 /// worth saying about it goes to stderr.
 pub fn theta_book(read: &ReadConfig, capture: &Capture, now: DateTime<Utc>) -> Result<ThetaBook> {
-    let resolved = theta::book(
+    let resolved = resolve_theta_book(read, capture, now)?;
+    for note in &resolved.notes {
+        output::warn(note);
+    }
+    Ok(resolved.value)
+}
+
+/// [`theta_book`] with its notes handed back instead of printed, for a
+/// service that logs them only when they change.
+pub fn resolve_theta_book(
+    read: &ReadConfig,
+    capture: &Capture,
+    now: DateTime<Utc>,
+) -> Result<Resolved<ThetaBook>> {
+    theta::book(
         &read.theta,
         &capture.prefix,
         capture.policy.as_ref(),
         &capture.thetas,
         now,
-    )?;
-    for note in &resolved.notes {
-        output::warn(note);
-    }
-    Ok(resolved.value)
+    )
 }
 
 /// The report header for a capture read through `source`.

@@ -1,27 +1,42 @@
 //! `killscope verify`.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
-use super::read::{evaluation_time, header, open_source, theta_book};
+use super::read::{evaluation_time, header, open_source, resolve_theta_book};
 use super::service;
 use crate::checks::{self, Settings, Status, Summary};
 use crate::config::VerifyConfig;
 use crate::error::{Error, Exit, Result};
+use crate::keys::Symbol;
 use crate::output::emit;
 use crate::output::{self, Reconnecting};
 use crate::report::{self, ReportKind, VerifyReport};
 use crate::signals::Interrupts;
-use crate::source::{Capture, HashKind, ReadPlan, Source, SourceKind};
+use crate::source::{Capture, HashKind, HashRead, ReadPlan, Source, SourceKind};
 
-/// One verification pass: read, judge, build the report.
-fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> {
+/// One verification pass, as `verify` runs it and every `serve` cycle does.
+pub(super) struct Pass {
+    pub report: VerifyReport,
+    /// What resolving theta had to say, not yet shown to anyone.
+    pub notes: Vec<String>,
+    /// Symbols with a proposal or market-state hash that Redis refused to
+    /// read (`WRONGTYPE`, `NOPERM`): their checks say `error`, and a service
+    /// flags them apart, since an unreadable symbol is not a vanished one.
+    pub unreadable: BTreeSet<Symbol>,
+}
+
+/// Reads, judges and builds the report.
+pub(super) fn pass(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<Pass> {
     let read = &cfg.read;
+    let kinds = [HashKind::Proposal, HashKind::MarketState];
     let capture = source.read(&ReadPlan {
         selection: read.selection.clone(),
-        kinds: vec![HashKind::Proposal, HashKind::MarketState],
+        kinds: kinds.to_vec(),
     })?;
     let now = evaluation_time(read, &capture, source);
-    let book = theta_book(read, &capture, now)?;
+    let book = resolve_theta_book(read, &capture, now)?;
+    let (notes, book) = (book.notes, book.value);
     let settings = Settings {
         max_age: cfg.max_age,
         max_skew: cfg.max_skew,
@@ -39,7 +54,17 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
         problems.push(nothing_to_verify(source, &capture));
         summary.status = Some(Status::Error);
     }
-    Ok(VerifyReport {
+    let unreadable = capture
+        .symbols
+        .iter()
+        .filter(|(_, cap)| {
+            kinds
+                .iter()
+                .any(|kind| matches!(cap.read(*kind), HashRead::Failed(_)))
+        })
+        .map(|(symbol, _)| symbol.clone())
+        .collect();
+    let report = VerifyReport {
         header: header(source, &capture, &book.run, now, &read.command_line),
         max_age: cfg.max_age,
         max_skew: cfg.max_skew,
@@ -49,7 +74,21 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
         verdicts,
         summary,
         problems,
+    };
+    Ok(Pass {
+        report,
+        notes,
+        unreadable,
     })
+}
+
+/// One verification attempt: the theta notes on stderr, then the report.
+fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> {
+    let pass = pass(cfg, source)?;
+    for note in &pass.notes {
+        output::warn(note);
+    }
+    Ok(pass.report)
 }
 
 /// `nothing to verify: no keys match quantum:harvest:proposal:* on redis://…/0 (db 0, prefix quantum)`

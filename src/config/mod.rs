@@ -11,17 +11,40 @@ mod model;
 mod parse;
 mod publish;
 mod read;
+mod serve;
 
 pub use crate::theta::ThetaChoice;
 pub use model::{
-    Command, Config, ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry,
-    SnapshotConfig, SourceSpec, VerifyConfig,
+    ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry, SnapshotConfig,
+    SourceSpec, VerifyConfig,
 };
 pub use parse::{parse_duration, usage_error};
+pub use serve::ServeConfig;
 
 use crate::cli;
 use crate::error::Result;
 use crate::keys::{Prefix, SymbolRule};
+
+/// A validated invocation.
+// Declared here rather than in `model` so that each command's config can
+// live in its own file next to its parsing without the two importing each
+// other.
+#[derive(Debug)]
+pub struct Config {
+    pub command: Command,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Snapshot(SnapshotConfig),
+    Explain(ExplainConfig),
+    Verify(VerifyConfig),
+    Publish(PublishConfig),
+    Serve(ServeConfig),
+    Completions(clap_complete::Shell),
+    /// Where to write one page per command; stdout gets the main page.
+    Man(Option<std::path::PathBuf>),
+}
 
 impl Config {
     /// Validates parsed arguments. `argv` is the raw command line, used only
@@ -39,6 +62,7 @@ impl Config {
             cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
+            cli::Command::Serve(a) => Command::Serve(serve::serve_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),
             cli::Command::Man { dir } => Command::Man(dir.clone()),
         };

@@ -12,23 +12,6 @@ use crate::source::Selection;
 use crate::source::redis::Endpoint;
 use crate::theta::ThetaChoice;
 
-/// A validated invocation.
-#[derive(Debug)]
-pub struct Config {
-    pub command: Command,
-}
-
-#[derive(Debug)]
-pub enum Command {
-    Snapshot(SnapshotConfig),
-    Explain(ExplainConfig),
-    Verify(VerifyConfig),
-    Publish(PublishConfig),
-    Completions(clap_complete::Shell),
-    /// Where to write one page per command; stdout gets the main page.
-    Man(Option<std::path::PathBuf>),
-}
-
 /// Where a read command gets its data.
 #[derive(Debug, Clone)]
 pub enum SourceSpec {

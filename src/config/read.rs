@@ -13,6 +13,16 @@ use crate::report::ReportKind;
 /// 0.5 would let the documented wrong weights pass on production.
 pub const MAX_TOLERANCE: f64 = 1e-9;
 
+/// `--tolerance`, capped at [`MAX_TOLERANCE`].
+pub fn tolerance(text: &str) -> Result<f64> {
+    parse_number(
+        "--tolerance",
+        text,
+        |v| (0.0..=MAX_TOLERANCE).contains(&v),
+        "a relative tolerance from 0 to 1e-9 such as 1e-12: reproduced values are expected bit-exact, and a looser tolerance would let other weights pass",
+    )
+}
+
 /// The options every reading command has.
 struct ReadArgs<'a> {
     source: &'a cli::SourceArgs,
@@ -80,12 +90,7 @@ pub fn verify(a: &cli::VerifyArgs, g: &cli::GlobalArgs, common: &Common) -> Resu
         max_age: parse_duration("--max-age", &a.max_age)?,
         max_skew: parse_duration("--max-skew", &a.max_skew)?,
         allow_empty: a.allow_empty,
-        tolerance: parse_number(
-            "--tolerance",
-            &a.tolerance,
-            |v| (0.0..=MAX_TOLERANCE).contains(&v),
-            "a relative tolerance from 0 to 1e-9 such as 1e-12: reproduced values are expected bit-exact, and a looser tolerance would let other weights pass",
-        )?,
+        tolerance: tolerance(&a.tolerance)?,
         strict: a.strict,
         systemd_unit: a.systemd_unit.clone(),
         retry,

@@ -23,11 +23,14 @@ mod tap;
 
 use crate::cli::Format;
 
+pub use json::summary_json;
 pub use model::{
     ExplainFormat, ExplainReport, Header, Only, ReportKind, SnapshotFormat, SnapshotReport, Style,
     VerifyFormat, VerifyReport, timestamp,
 };
 pub use stream::write_verify;
+
+pub use prometheus::status_code;
 
 // The three factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.

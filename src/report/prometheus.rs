@@ -34,7 +34,9 @@ fn family(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} gauge");
 }
 
-fn status_code(s: Status) -> Option<u8> {
+/// A check status as `killscope_check_status` encodes it; `None` for a
+/// skipped check, which is not exported. `serve` uses the same encoding.
+pub fn status_code(s: Status) -> Option<u8> {
     match s {
         Status::Pass => Some(0),
         Status::Warn => Some(1),

@@ -28,6 +28,7 @@ mod readme;
 mod refusals;
 mod scale;
 mod secrets;
+mod serve;
 mod support;
 mod terminal;
 mod vectors;

@@ -11,7 +11,13 @@ fn a_fleet_on_one_synthetic_position_names_five_twins_and_counts_the_rest() {
     let server = RedisServer::start();
     fleet::load(&mut server.client(), SYMBOLS);
     Killscope::new()
-        .args(["publish", "--once", "--discover", "--position-source", "synthetic"])
+        .args([
+            "publish",
+            "--once",
+            "--discover",
+            "--position-source",
+            "synthetic",
+        ])
         .args(["--redis-url", &server.url()])
         .run()
         .code(0);
@@ -39,7 +45,13 @@ fn a_fleet_on_one_synthetic_position_names_five_twins_and_counts_the_rest() {
             .unwrap_or_default();
         let names: Vec<&str> = named.split(", ").collect();
         assert_eq!(names.len(), 5, "{message}");
-        assert!(!names.contains(&me), "{me} named as its own twin: {message}");
-        assert!(message.ends_with(&format!(" and {} more", SYMBOLS - 1 - 5)), "{message}");
+        assert!(
+            !names.contains(&me),
+            "{me} named as its own twin: {message}"
+        );
+        assert!(
+            message.ends_with(&format!(" and {} more", SYMBOLS - 1 - 5)),
+            "{message}"
+        );
     }
 }

@@ -4,7 +4,6 @@
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::Json;
 use crate::explain::{Explanation, FlipOutcome};
 use crate::kernel::Component;
 use crate::recompute::KillScore;
@@ -279,3 +278,6 @@ fn explanation_json(e: &Explanation) -> Value {
         "harvest": harvest,
     })
 }
+
+/// The JSON format of every report.
+pub struct Json;

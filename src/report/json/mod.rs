@@ -7,4 +7,5 @@
 mod document;
 mod verify;
 
-pub struct Json;
+pub use document::Json;
+pub use verify::summary_json;

@@ -11,9 +11,8 @@ use std::fmt::Write as _;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::Json;
-use super::document::{head, num};
-use crate::checks::{CheckResult, SymbolVerdict, Text};
+use super::document::{Json, head, num};
+use crate::checks::{CheckResult, Summary, SymbolVerdict, Text};
 use crate::recompute::KillScore;
 use crate::report::model::{VerifyFormat, VerifyReport};
 
@@ -161,22 +160,23 @@ fn pretty_at(value: &impl Serialize, depth: usize) -> String {
     text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
 }
 
+/// A verify report's `summary` object (also what `serve`'s `/healthz` shows).
+pub fn summary_json(s: &Summary) -> Value {
+    json!({
+        "symbols": s.symbols,
+        "checks": s.checks,
+        "pass": s.pass,
+        "fail": s.fail,
+        "warn": s.warn,
+        "skip": s.skip,
+        "error": s.error,
+        "status": s.status().as_str(),
+    })
+}
+
 fn tail_map(r: &VerifyReport) -> Map<String, Value> {
-    let s = &r.summary;
     let mut tail = Map::new();
-    tail.insert(
-        "summary".into(),
-        json!({
-            "symbols": s.symbols,
-            "checks": s.checks,
-            "pass": s.pass,
-            "fail": s.fail,
-            "warn": s.warn,
-            "skip": s.skip,
-            "error": s.error,
-            "status": s.status().as_str(),
-        }),
-    );
+    tail.insert("summary".into(), summary_json(&r.summary));
     tail.insert("problems".into(), json!(r.problems));
     tail.insert("command".into(), json!(r.header.command));
     tail.insert("warnings".into(), json!(r.header.warnings));
