@@ -16,6 +16,7 @@
 //! compatibility core: they are tested bit for bit against vectors produced
 //! by the upstream kernel.
 
+pub mod chart;
 pub mod checks;
 pub mod cli;
 pub mod commands;
