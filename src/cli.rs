@@ -124,6 +124,7 @@ const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
   killscope snapshot                         every symbol found by SCAN
   killscope snapshot --out pack.json         ...and keep a proof pack of what was read
+  killscope snapshot --out pack.json --history 2h   ...with the proposal stream's last 2 hours
   killscope snapshot --from pack.json --diff old-pack.json
   killscope snapshot --watch 5 --sort kill   redraw every 5 s, highest K first";
 
@@ -217,6 +218,11 @@ pub struct SnapshotArgs {
     /// Write a proof pack of everything read to this file.
     #[arg(long, value_name = "PACK")]
     pub out: Option<PathBuf>,
+
+    /// With --out: also capture the proposal stream's entries of the last DUR
+    /// (what `history --from PACK` reads).
+    #[arg(long, value_name = "DUR", requires = "out")]
+    pub history: Option<String>,
 
     /// Redraw every SECS seconds until Ctrl-C.
     #[arg(long, value_name = "SECS", conflicts_with = "out")]

@@ -19,6 +19,7 @@ fn attempt(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<VerifyReport> 
     let capture = source.read(&ReadPlan {
         selection: read.selection.clone(),
         kinds: vec![HashKind::Proposal, HashKind::MarketState],
+        history: None,
     })?;
     let now = evaluation_time(read, &capture, source);
     let book = theta_book(read, &capture, now)?;

@@ -81,6 +81,8 @@ pub struct Retry {
 pub struct SnapshotConfig {
     pub read: ReadConfig,
     pub out: Option<PathBuf>,
+    /// `--history DUR`: also capture the proposal stream's last DUR.
+    pub history: Option<Duration>,
     pub watch: Option<Duration>,
     pub diff: Option<PathBuf>,
     pub sort: SortKey,
