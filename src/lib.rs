@@ -23,6 +23,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod history;
 pub mod kernel;
 pub mod keys;
 pub mod output;

@@ -163,33 +163,7 @@ pub(super) fn prepare(chart: &Chart, buckets: usize) -> Plot {
         .filter(|r| r.0.is_finite() && r.1.is_finite() && r.0 < r.1)
         .unwrap_or_else(|| fit_range(&series));
 
-    // Bands of one stack share their edges, so they are thinned together:
-    // one index set chosen from all their levels.
-    let mut picks: Vec<Vec<usize>> = Vec::with_capacity(series.len());
-    for (i, (s, keep)) in series.iter().zip(&keep).enumerate() {
-        let xs: Vec<f64> = s.pts.iter().map(|p| p.0).collect();
-        let members = stacks.iter().find(|m| m.contains(&i));
-        let levels: Vec<Vec<f64>> = match members {
-            Some(m) => m.iter().map(|&i| ys(&series[i])).collect(),
-            None => vec![ys(s)],
-        };
-        let cols: Vec<&[f64]> = levels.iter().map(Vec::as_slice).collect();
-        picks.push(pick(&xs, &cols, x, buckets, keep));
-    }
-    for (s, picked) in series.iter_mut().zip(&picks) {
-        if picked.len() < s.pts.len() {
-            s.pts = picked.iter().map(|&i| s.pts[i]).collect();
-            if s.kind == Kind::Band {
-                s.lower = picked.iter().map(|&i| s.lower[i]).collect();
-            }
-        }
-        for p in &mut s.pts {
-            p.1 = p.1.clamp(y.0, y.1);
-        }
-        for v in &mut s.lower {
-            *v = v.clamp(y.0, y.1);
-        }
-    }
+    thin_and_clamp(&mut series, &stacks, &keep, x, y, buckets);
     for c in &mut crossings {
         c.1 = c.1.clamp(y.0, y.1);
     }
@@ -226,6 +200,45 @@ fn clean(s: &Series) -> TimePoints {
         .collect();
     pts.sort_by_key(|p| p.0);
     pts
+}
+
+/// Thins every series to about `buckets` columns (keeping the points in
+/// `keep`) and clamps it to the y range. Bands of one stack share their
+/// edges, so they are thinned together: one index set chosen from all
+/// their levels.
+fn thin_and_clamp(
+    series: &mut [Prepared],
+    stacks: &[Vec<usize>],
+    keep: &[Vec<usize>],
+    x: (f64, f64),
+    y: (f64, f64),
+    buckets: usize,
+) {
+    let mut picks: Vec<Vec<usize>> = Vec::with_capacity(series.len());
+    for (i, (s, keep)) in series.iter().zip(keep).enumerate() {
+        let xs: Vec<f64> = s.pts.iter().map(|p| p.0).collect();
+        let members = stacks.iter().find(|m| m.contains(&i));
+        let levels: Vec<Vec<f64>> = match members {
+            Some(m) => m.iter().map(|&i| ys(&series[i])).collect(),
+            None => vec![ys(s)],
+        };
+        let cols: Vec<&[f64]> = levels.iter().map(Vec::as_slice).collect();
+        picks.push(pick(&xs, &cols, x, buckets, keep));
+    }
+    for (s, picked) in series.iter_mut().zip(&picks) {
+        if picked.len() < s.pts.len() {
+            s.pts = picked.iter().map(|&i| s.pts[i]).collect();
+            if s.kind == Kind::Band {
+                s.lower = picked.iter().map(|&i| s.lower[i]).collect();
+            }
+        }
+        for p in &mut s.pts {
+            p.1 = p.1.clamp(y.0, y.1);
+        }
+        for v in &mut s.lower {
+            *v = v.clamp(y.0, y.1);
+        }
+    }
 }
 
 /// Names come from Redis data: control characters (ESC above all) must

@@ -77,7 +77,7 @@ pub fn judge_entry(
     fields: &RawHash,
     book: &ThetaBook,
     settings: &Settings,
-) -> SymbolVerdict {
+) -> EntryJudgement {
     let cx = SymbolContext::new(context::Parts {
         symbol,
         key: key.to_owned(),
@@ -91,7 +91,23 @@ pub fn judge_entry(
         service: None,
         twins: &[],
     });
-    verdict_of(&cx, entry_checks())
+    let verdict = verdict_of(&cx, entry_checks());
+    let inputs = cx.inputs.ok();
+    let rec = cx.rec.unwrap_or_else(|| ProposalRecord::parse(key, fields));
+    EntryJudgement {
+        verdict,
+        rec,
+        inputs,
+    }
+}
+
+/// A history entry's verdict, and what judging it parsed on the way.
+#[derive(Debug, Clone)]
+pub struct EntryJudgement {
+    pub verdict: SymbolVerdict,
+    pub rec: ProposalRecord,
+    /// The market inputs and age the entry records, when usable.
+    pub inputs: Option<crate::recompute::Inputs>,
 }
 
 fn verdict_of<'c>(

@@ -3,6 +3,7 @@
 //! reaches stdout, stderr and files goes through [`crate::output`].
 
 mod explain;
+mod history;
 mod publish;
 mod read;
 mod service;
@@ -23,7 +24,7 @@ pub fn run(config: Config) -> Result<Exit> {
     let one_shot = match &config.command {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
-        Command::Explain(_) => true,
+        Command::Explain(_) | Command::History(_) => true,
         Command::Publish(_) | Command::Completions(_) | Command::Man => false,
     };
     if one_shot {
@@ -33,6 +34,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Verify(cfg) => verify::run(&cfg),
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
+        Command::History(cfg) => history::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
         Command::Completions(shell) => {
             let mut cmd = Cli::command();

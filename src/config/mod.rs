@@ -7,6 +7,7 @@
 //! values, and a usage error is always exit 2 with one line saying what is
 //! wrong.
 
+mod history;
 mod model;
 mod parse;
 mod publish;
@@ -14,8 +15,8 @@ mod read;
 
 pub use crate::theta::ThetaChoice;
 pub use model::{
-    Command, Config, ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry,
-    SnapshotConfig, SourceSpec, VerifyConfig,
+    Command, Config, ExplainConfig, HistoryConfig, HistorySourceSpec, Output, PositionSource,
+    PublishConfig, ReadConfig, Retry, SnapshotConfig, SourceSpec, TimeSpec, VerifyConfig,
 };
 pub use parse::parse_duration;
 
@@ -38,6 +39,7 @@ impl Config {
             cli::Command::Verify(a) => Command::Verify(read::verify(a, g, &common)?),
             cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
+            cli::Command::History(a) => Command::History(history::history(a, g, &common)?),
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),
             cli::Command::Man => Command::Man,

@@ -2,7 +2,8 @@
 //!
 //! Commands build a report value ([`VerifyReport`], [`SnapshotReport`],
 //! [`ExplainReport`]) and hand it to the format of every output asked for —
-//! stdout's and each `--report FORMAT=PATH`. Formats only lay out; they never
+//! stdout's and each `--report FORMAT=PATH`. History is the exception: it
+//! is handed to its formats as it is read ([`HistoryFormat`]). Formats only lay out; they never
 //! recompute or decide, and what the human-facing ones say is built once in
 //! [`content`], so every format says the same thing.
 //!
@@ -12,6 +13,7 @@
 //! and validation refuses such a combination before anything runs.
 
 pub mod content;
+mod csv;
 mod json;
 mod junit;
 mod markdown;
@@ -23,11 +25,11 @@ mod tap;
 use crate::cli::Format;
 
 pub use model::{
-    ExplainFormat, ExplainReport, Header, ReportKind, SnapshotFormat, SnapshotReport, Style,
-    VerifyFormat, VerifyReport, timestamp,
+    ChartSize, ExplainFormat, ExplainReport, Header, HistoryFormat, HistoryHead, ReportKind,
+    SnapshotFormat, SnapshotReport, Style, VerifyFormat, VerifyReport, timestamp,
 };
 
-// The three factories below are the one statement of which format renders
+// The four factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.
 
 pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyFormat>> {
@@ -38,6 +40,7 @@ pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyForma
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Tap => Box::new(tap::Tap),
         Format::Prometheus => Box::new(prometheus::Prometheus),
+        Format::Csv => return None,
     })
 }
 
@@ -47,7 +50,7 @@ pub fn snapshot_format(format: Format, style: Style) -> Option<Box<dyn SnapshotF
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Prometheus => Box::new(prometheus::Prometheus),
-        Format::Junit | Format::Tap => return None,
+        Format::Junit | Format::Tap | Format::Csv => return None,
     })
 }
 
@@ -56,6 +59,18 @@ pub fn explain_format(format: Format, style: Style) -> Option<Box<dyn ExplainFor
         Format::Table => Box::new(table::Table { style }),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
+        Format::Junit | Format::Tap | Format::Prometheus | Format::Csv => return None,
+    })
+}
+
+/// History is written as it is read, so its formats are made per run (a
+/// table keeps its rows until the end) rather than shared.
+pub fn history_format(format: Format, style: Style) -> Option<Box<dyn HistoryFormat>> {
+    Some(match format {
+        Format::Table => Box::new(table::HistoryTable::new(style)),
+        Format::Json => Box::new(json::HistoryJson::default()),
+        Format::Csv => Box::new(csv::HistoryCsv::new()),
+        Format::Markdown => Box::new(markdown::HistoryMarkdown::default()),
         Format::Junit | Format::Tap | Format::Prometheus => return None,
     })
 }
@@ -67,6 +82,7 @@ pub fn renders(kind: ReportKind, format: Format) -> bool {
         ReportKind::Verify => verify_format(format, style).is_some(),
         ReportKind::Snapshot => snapshot_format(format, style).is_some(),
         ReportKind::Explain => explain_format(format, style).is_some(),
+        ReportKind::History => history_format(format, style).is_some(),
     }
 }
 
@@ -87,5 +103,6 @@ pub fn format_name(format: Format) -> &'static str {
         Format::Markdown => "markdown",
         Format::Tap => "tap",
         Format::Prometheus => "prometheus",
+        Format::Csv => "csv",
     }
 }

@@ -4,8 +4,11 @@
 //! module only frames them.
 
 mod explain;
+mod history;
 mod snapshot;
 mod verify;
+
+pub use history::HistoryMarkdown;
 
 use std::fmt::Write;
 

@@ -6,8 +6,11 @@
 //! words come from [`super::content`]; this module only frames them.
 
 mod explain;
+mod history;
 mod snapshot;
 mod verify;
+
+pub use history::HistoryTable;
 
 use std::fmt::Write;
 
