@@ -1,8 +1,9 @@
 //! How a change is worded, wherever one is shown: `snapshot --diff`
 //! between two captures and `history` between two entries say
 //! `PARTIAL_75 → FULL_CLOSE_PROPOSED`, `K 0.5832 → 0.7533` and
-//! `regime_flip 0.0 → 1.0 because p_trend 0.3012 → 0.2475 (trend_min 0.3)`
-//! the same way.
+//! `regime_flip 0.0 → 1.0 (z +1.0) because p_trend 0.3012 → 0.2475
+//! (trend_min 0.3)` the same way; `(z +1.0)` is the component's weighted
+//! share of the move, so the cause that moved K most reads first.
 
 use super::{f, signed};
 use crate::history::{Cause, InputMove, Transition};
@@ -23,10 +24,26 @@ pub enum Precision {
 pub fn number(x: f64, precision: Precision) -> String {
     let full = f(x);
     let decimals = full.split_once('.').map_or(0, |(_, d)| d.len());
-    if precision == Precision::Full || full.contains(['e', 'n', 'i']) || decimals <= 4 {
+    if precision == Precision::Full || full.contains(['n', 'i']) {
+        full
+    } else if full.contains('e') {
+        // Tiny or huge: four significant digits, still as Python writes them.
+        format!("{x:.3e}").parse().map_or(full, f)
+    } else if decimals <= 4 {
         full
     } else {
         format!("{x:.4}")
+    }
+}
+
+/// `+0.6113`, `−0.0002`: a change with its sign.
+pub fn signed_number(x: f64, precision: Precision) -> String {
+    if x == 0.0 {
+        "0".to_owned()
+    } else if x > 0.0 {
+        format!("+{}", number(x, precision))
+    } else {
+        format!("−{}", number(-x, precision))
     }
 }
 
@@ -114,14 +131,15 @@ pub fn cause(c: &Cause, threshold: f64, precision: Precision) -> String {
             component,
             from,
             to,
+            weighted_delta,
             inputs,
             crossing,
-            ..
         } => {
             let mut text = format!(
-                "{} {}{}",
+                "{} {} (z {}){}",
                 component.name(),
                 numbers(*from, *to, precision),
+                signed_number(*weighted_delta, precision),
                 because(inputs, precision)
             );
             if let Some((input, value, at_least)) = crossing {
@@ -194,6 +212,10 @@ mod tests {
         assert_eq!(number(1.0, Precision::Short), "1.0");
         assert_eq!(number(86400.0, Precision::Short), "86400.0");
         assert_eq!(number(1e-05, Precision::Short), "1e-05");
+        assert_eq!(
+            number(3.4722222222216544e-05, Precision::Short),
+            "3.472e-05"
+        );
         assert_eq!(
             number(0.7533012950554003, Precision::Full),
             "0.7533012950554003"

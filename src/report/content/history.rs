@@ -27,7 +27,7 @@ pub const COLUMNS: [&str; 10] = [
 ];
 
 /// How times are shown in a table: the time of day when the whole report
-/// is one UTC day, with the date otherwise.
+/// is one UTC day, with the month and day otherwise (all times are UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeFormat {
     pub with_date: bool,
@@ -47,7 +47,7 @@ impl TimeFormat {
 
     pub fn show(self, t: DateTime<Utc>) -> String {
         if self.with_date {
-            t.format("%Y-%m-%d %H:%M:%S").to_string()
+            t.format("%m-%d %H:%M:%S").to_string()
         } else {
             t.format("%H:%M:%S").to_string()
         }
@@ -226,6 +226,6 @@ pub fn charts(s: &SymbolHistory) -> Option<[Chart; 2]> {
         .collect();
     Some([
         Chart::kill_score(format!("{} kill score", s.symbol), k, threshold),
-        Chart::weighted_components(format!("{} weight × component, stacked", s.symbol), stacked),
+        Chart::weighted_components(format!("{} weighted components", s.symbol), stacked),
     ])
 }
