@@ -41,9 +41,9 @@ pub struct Options {
 const CHART_POINTS: usize = 2048;
 
 /// A symbol's chart points, thinned to at most [`CHART_POINTS`]: when full,
-/// every other point goes (never a transition's two sides) and from then
-/// on only every other entry is taken, so memory stays bounded however
-/// long the stream.
+/// every other point goes (a transition's two sides stay, unless there are
+/// too many of them) and from then on only every other entry is taken, so
+/// memory stays bounded however long the stream.
 #[derive(Debug, Default)]
 struct Thinned {
     points: Vec<(ChartPoint, bool)>,
@@ -62,12 +62,17 @@ impl Thinned {
             self.points.push((point, keep));
         }
         if self.points.len() >= CHART_POINTS {
+            // Transitions' sides survive unless they alone would fill half
+            // the chart (a flapping symbol): then they are thinned too,
+            // so every thinning halves the points.
+            let marked = self.points.iter().filter(|(_, keep)| *keep).count();
+            let spare = marked < CHART_POINTS / 2;
             let mut i = 0;
             self.points.retain(|(_, keep)| {
                 i += 1;
-                *keep || i % 2 == 0
+                (spare && *keep) || i % 2 == 0
             });
-            self.stride *= 2;
+            self.stride = self.stride.saturating_mul(2);
         }
     }
 
@@ -414,5 +419,38 @@ fn shown(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
         Ok(text) => show_text(text),
         Err(_) => show_raw(raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(i: i64) -> ChartPoint {
+        ChartPoint {
+            time: DateTime::from_timestamp(i, 0).unwrap_or_default(),
+            kill_score: 0.5,
+            threshold: 0.6,
+            weighted: [0.0; 4],
+        }
+    }
+
+    #[test]
+    fn chart_points_stay_bounded_even_when_every_entry_is_a_transition() {
+        for keep_every in [1, 3, 1_000_000] {
+            let mut thinned = Thinned::default();
+            for i in 0..200_000 {
+                let keep = i % keep_every == 0;
+                if keep {
+                    thinned.keep_last();
+                }
+                thinned.push(point(i), keep);
+            }
+            let points = thinned.finish();
+            assert!(points.len() <= CHART_POINTS + 1, "{}", points.len());
+            assert!(points.len() > CHART_POINTS / 4, "{}", points.len());
+            assert_eq!(points.last().map(|p| p.time), Some(point(199_999).time));
+            assert!(points.windows(2).all(|w| w[0].time < w[1].time));
+        }
     }
 }

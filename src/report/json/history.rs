@@ -170,7 +170,8 @@ fn symbol_json(s: &SymbolHistory) -> Value {
         "last": s.last.map(timestamp),
         "max_gap": max_gap_json(s.max_gap),
         "gaps": s.gaps.iter().map(gap_json).collect::<Vec<_>>(),
-        "transitions": s.transitions.iter().map(transition_json).collect::<Vec<_>>(),
+        // Written one at a time by `symbols`.
+        "transitions": [],
     })
 }
 
@@ -208,20 +209,19 @@ impl HistoryFormat for HistoryJson {
         end: &HistoryEnd,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let close = if self.entries == 0 { "]" } else { "\n  ]" };
+        out.write_all(if self.entries == 0 { b"]" } else { b"\n  ]" })?;
         let t = &end.tally;
-        let mut tail = Map::new();
-        tail.insert(
-            "read".into(),
-            json!({"entries": end.read.entries, "skipped": end.read.skipped, "batches": end.read.batches}),
-        );
-        tail.insert(
-            "symbols".into(),
-            Value::Array(end.symbols.iter().map(symbol_json).collect()),
-        );
-        tail.insert(
-            "summary".into(),
-            json!({
+        field(
+            out,
+            "read",
+            &json!({"entries": end.read.entries, "skipped": end.read.skipped, "batches": end.read.batches}),
+        )?;
+        write!(out, ",\n  \"symbols\": ")?;
+        symbols(out, &end.symbols)?;
+        field(
+            out,
+            "summary",
+            &json!({
                 "symbols": end.symbols.len(),
                 "entries": t.entries,
                 "pass": t.pass,
@@ -232,14 +232,50 @@ impl HistoryFormat for HistoryJson {
                 "gaps": end.gaps,
                 "status": end.status.as_str(),
             }),
-        );
-        tail.insert("problems".into(), json!(end.problems));
-        tail.insert("command".into(), json!(h.header.command));
+        )?;
+        field(out, "problems", &json!(end.problems))?;
+        field(out, "command", &json!(h.header.command))?;
         let mut warnings = h.header.warnings.clone();
         warnings.extend(end.warnings.iter().cloned());
-        tail.insert("warnings".into(), json!(warnings));
-        let text = pretty(&tail);
-        let rest = text.strip_prefix('{').unwrap_or(&text);
-        writeln!(out, "{close},{rest}")
+        field(out, "warnings", &json!(warnings))?;
+        out.write_all(b"\n}\n")
     }
+}
+
+/// `,\n  "name": value` at the document's top level.
+fn field(out: &mut dyn Write, name: &str, value: &Value) -> std::io::Result<()> {
+    write!(out, ",\n  {}: {}", pretty(&name), indent(&pretty(value), 2))
+}
+
+/// The `symbols` array, each symbol's transitions written one at a time:
+/// a flapping symbol can have as many transitions as entries.
+fn symbols(out: &mut dyn Write, all: &[SymbolHistory]) -> std::io::Result<()> {
+    if all.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    for (i, s) in all.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        // `transitions` is the object's last field, printed here as `[]`
+        // and replaced by the streamed array.
+        let text = indent(&pretty(&symbol_json(s)), 4);
+        let open = text.strip_suffix("[]\n    }").unwrap_or(&text);
+        write!(out, "{sep}\n    {open}")?;
+        if s.transitions.is_empty() {
+            out.write_all(b"[]")?;
+        } else {
+            out.write_all(b"[")?;
+            for (j, t) in s.transitions.iter().enumerate() {
+                let sep = if j == 0 { "" } else { "," };
+                write!(
+                    out,
+                    "{sep}\n        {}",
+                    indent(&pretty(&transition_json(t)), 8)
+                )?;
+            }
+            out.write_all(b"\n      ]")?;
+        }
+        out.write_all(b"\n    }")?;
+    }
+    out.write_all(b"\n  ]")
 }

@@ -127,3 +127,41 @@ pub fn without_source(mut report: Value) -> Value {
     }
     report
 }
+
+/// The entries with their ids moved in time so the last one is at
+/// `last_ms` (intervals kept), for a stream that must look recent.
+pub fn shifted(
+    entries: &[(String, Vec<(String, String)>)],
+    last_ms: u64,
+) -> Vec<(String, Vec<(String, String)>)> {
+    let ms = |id: &str| -> u64 {
+        id.split('-')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .expect("ms-seq")
+    };
+    let end = entries.last().map_or(0, |(id, _)| ms(id));
+    entries
+        .iter()
+        .map(|(id, fields)| {
+            let seq = id.split('-').nth(1).unwrap_or("0");
+            (format!("{}-{seq}", ms(id) + last_ms - end), fields.clone())
+        })
+        .collect()
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Runs commands on one server in one pipeline.
+pub fn pipeline(server: &crate::support::redis_server::RedisServer, cmds: &[redis::Cmd]) {
+    let mut pipe = redis::pipe();
+    for cmd in cmds {
+        pipe.add_command(cmd.clone()).ignore();
+    }
+    pipe.query::<()>(&mut server.client()).expect("pipeline");
+}

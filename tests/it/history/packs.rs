@@ -16,8 +16,11 @@ fn set(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
         .collect()
 }
 
-/// The causes of a transition: `(kind, component, [input names])`.
-fn causes(t: &Value) -> Vec<(String, String, Vec<String>)> {
+/// A cause as `(kind, component, [input names])`.
+type CauseShape = (String, String, Vec<String>);
+
+/// The causes of a transition.
+fn causes(t: &Value) -> Vec<CauseShape> {
     t["causes"]
         .as_array()
         .expect("causes")
@@ -99,7 +102,7 @@ fn the_regime_flip_is_explained_by_p_trend_alone() {
         "{flip}"
     );
     // The climb up the ladder before it: R_net because the pnl moved.
-    let ladder: Vec<(String, Vec<(String, String, Vec<String>)>)> = all
+    let ladder: Vec<(String, Vec<CauseShape>)> = all
         .iter()
         .filter(|t| t["crossed"].is_null())
         .map(|t| {
