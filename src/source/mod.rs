@@ -10,13 +10,14 @@ pub mod history;
 pub mod pack;
 pub mod pack_history;
 pub mod redis;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-pub use history::StreamCapture;
+pub use stream::StreamCapture;
 
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol};
