@@ -260,3 +260,42 @@ fn the_readme_history_example_is_what_the_command_prints() {
         "README.md's History example has drifted"
     );
 }
+
+#[test]
+fn report_files_are_written_whole_beside_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (csv_path, json_path) = (dir.path().join("h.csv"), dir.path().join("h.json"));
+    let run = Killscope::new()
+        .args(["history", "--from", PRODUCTION, "--ascii", "--report"])
+        .arg(format!("csv={}", csv_path.display()))
+        .arg("--report")
+        .arg(format!("json={}", json_path.display()))
+        .run();
+    run.code(0).stdout_has("3 symbols · 359 entries: 359 pass");
+    let csv = std::fs::read_to_string(&csv_path).expect("csv written");
+    assert_eq!(csv.lines().count(), 360);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json written"))
+            .expect("json");
+    super::validate(&json);
+    assert_eq!(json["summary"]["entries"], 359);
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // A report file that cannot be written is exit 2 before anything is read.
+    Killscope::new()
+        .args([
+            "history",
+            "--from",
+            PRODUCTION,
+            "--report",
+            "csv=/no/such/dir/h.csv",
+        ])
+        .run()
+        .code(2)
+        .one_line_error()
+        .stderr_has("/no/such/dir/h.csv");
+}

@@ -396,3 +396,54 @@ fn history_options_are_checked_before_anything_is_read() {
         run.code(2).stderr_has(message);
     }
 }
+
+#[test]
+fn a_malformed_history_in_a_pack_is_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(root().join(PRODUCTION)).expect("pack");
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+        (
+            "bad-id.json",
+            Box::new(|d: &mut Value| d["history"]["entries"][3]["id"] = "12:00".into()),
+            "history.entries[3].id \"12:00\": not a stream entry id (ms-seq)",
+        ),
+        (
+            "twice.json",
+            Box::new(|d: &mut Value| {
+                let first = d["history"]["entries"][0].clone();
+                if let Some(all) = d["history"]["entries"].as_array_mut() {
+                    all.push(first);
+                }
+            }),
+            "appears twice",
+        ),
+        (
+            "number.json",
+            Box::new(|d: &mut Value| {
+                d["history"]["entries"][0]["fields"]["kill_score"] = 0.75.into()
+            }),
+            "field \"kill_score\": expected a string, found a number",
+        ),
+        (
+            "since.json",
+            Box::new(|d: &mut Value| d["history"]["since"] = "yesterday".into()),
+            "history.since \"yesterday\"",
+        ),
+    ];
+    for (name, edit, message) in cases {
+        let mut bad = doc.clone();
+        edit(&mut bad);
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string(&bad).expect("json")).expect("write");
+        for command in ["history", "verify"] {
+            Killscope::new()
+                .args([command, "--from"])
+                .arg(&path)
+                .run()
+                .code(2)
+                .one_line_error()
+                .stderr_has(message);
+        }
+    }
+}
