@@ -402,7 +402,8 @@ fn a_malformed_history_in_a_pack_is_exit_2_with_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(root().join(PRODUCTION)).expect("pack");
     let doc: Value = serde_json::from_str(&text).expect("json");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "bad-id.json",
             Box::new(|d: &mut Value| d["history"]["entries"][3]["id"] = "12:00".into()),
@@ -421,7 +422,7 @@ fn a_malformed_history_in_a_pack_is_exit_2_with_one_line() {
         (
             "number.json",
             Box::new(|d: &mut Value| {
-                d["history"]["entries"][0]["fields"]["kill_score"] = 0.75.into()
+                d["history"]["entries"][0]["fields"]["kill_score"] = 0.75.into();
             }),
             "field \"kill_score\": expected a string, found a number",
         ),
