@@ -179,6 +179,9 @@ pub fn run(cfg: &HistoryConfig) -> Result<Exit> {
         ));
         end.status = Status::Error;
     }
+    for w in &end.warnings {
+        output::warn(w);
+    }
     for problem in &end.problems {
         output::error(&Error::usage(problem));
     }

@@ -111,6 +111,8 @@ struct Judged {
     row: EntryRow,
     facts: Facts,
     point: ChartPoint,
+    /// What is worth saying about the theta it was judged under.
+    theta_note: Option<String>,
 }
 
 /// The pass over a history.
@@ -123,6 +125,9 @@ pub struct Analyzer {
     rule: SymbolRule,
     symbols: Option<Vec<Symbol>>,
     states: BTreeMap<String, SymbolState>,
+    /// The distinct theta notes (a recorded theta overridden by `--theta`,
+    /// a `theta_hash` the registry lacks), said once each.
+    notes: std::collections::BTreeSet<String>,
 }
 
 impl Analyzer {
@@ -151,6 +156,7 @@ impl Analyzer {
             rule,
             symbols,
             states: BTreeMap::new(),
+            notes: std::collections::BTreeSet::new(),
         }
     }
 
@@ -285,7 +291,12 @@ impl Analyzer {
             threshold: row.threshold,
             weighted,
         };
-        Judged { row, facts, point }
+        Judged {
+            row,
+            facts,
+            point,
+            theta_note: v.theta_note.clone(),
+        }
     }
 
     /// An entry no symbol can be named for: it fails `proposal-present`
@@ -331,7 +342,12 @@ impl Analyzer {
             threshold: row.threshold,
             weighted: [f64::NAN; 4],
         };
-        Judged { row, facts, point }
+        Judged {
+            row,
+            facts,
+            point,
+            theta_note: None,
+        }
     }
 
     fn fold(&mut self, j: Judged) -> EntryRow {
@@ -339,7 +355,11 @@ impl Analyzer {
             mut row,
             facts,
             point,
+            theta_note,
         } = j;
+        if let Some(note) = theta_note {
+            self.notes.insert(note);
+        }
         let charts = self.opts.charts;
         let state = self.states.entry(row.symbol.clone()).or_default();
         state.tally.add(row.status);
@@ -367,7 +387,8 @@ impl Analyzer {
     }
 
     /// The per-symbol summaries, gaps and totals.
-    pub fn finish(self, read: HistoryRead, warnings: Vec<String>) -> HistoryEnd {
+    pub fn finish(self, read: HistoryRead, mut warnings: Vec<String>) -> HistoryEnd {
+        warnings.extend(self.notes);
         let end = self
             .opts
             .range

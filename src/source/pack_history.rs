@@ -3,7 +3,7 @@
 //! time and merged by entry id, so overlapping captures give each entry once.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
@@ -169,11 +169,6 @@ impl PackHistorySource {
     /// Whether any pack holds a history at all.
     pub fn has_history(&self) -> bool {
         !self.history.stream.is_empty()
-    }
-
-    /// Where the packs are, for messages.
-    pub fn path(&self) -> &Path {
-        Path::new(&self.info.target)
     }
 }
 

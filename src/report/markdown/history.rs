@@ -42,6 +42,9 @@ impl HistoryFormat for HistoryMarkdown {
             ("Range", cell(&words::settings(head))),
         ];
         header_table(&mut text, &head.header, &extra);
+        for w in &end.warnings {
+            let _ = writeln!(text, "\n> ⚠️ {}", cell(w));
+        }
         for problem in &end.problems {
             let _ = writeln!(text, "\n> ❗ {}", cell(problem));
         }

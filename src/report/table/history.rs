@@ -59,6 +59,9 @@ impl HistoryFormat for HistoryTable {
         let mut text = String::new();
         t.header(&mut text, "history", &head.header);
         let _ = writeln!(text, "stream: {} · {}", head.stream, words::settings(head));
+        for w in &end.warnings {
+            let _ = writeln!(text, "{} {w}", t.status_word(Status::Warn));
+        }
         let time = TimeFormat::for_report(end);
         for s in &end.symbols {
             let rows = self.rows.get(&s.symbol).map_or(&[][..], Vec::as_slice);

@@ -223,4 +223,35 @@ fn transitions_their_causes_and_their_times_from_a_live_publish_loop() {
         "{:#}",
         all[4]
     );
+
+    // The publisher recorded its theta; the registry has it, so every entry
+    // is judged under it — unless another is asked for, which is said once.
+    assert!(
+        report["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|e| e["theta_hash"] == "ebc2d52094cb5c11")
+    );
+    let run = Killscope::new()
+        .args([
+            "history",
+            "--redis-url",
+            &server.url(),
+            "--theta",
+            "examples/theta/report-weights.json",
+        ])
+        .run();
+    run.code(1);
+    let said: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("the publisher recorded theta_hash ebc2d52094cb5c11"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", run.stderr);
+    assert!(
+        said[0].contains("judged under file:examples/theta/report-weights.json"),
+        "{}",
+        said[0]
+    );
 }
