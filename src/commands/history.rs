@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::read::generation_time;
 use crate::checks::Status;
 use crate::config::{HistoryConfig, HistorySourceSpec};
@@ -14,7 +16,7 @@ use crate::source::Selection;
 use crate::source::history::{HistoryRange, HistorySource};
 use crate::source::pack_history::PackHistorySource;
 use crate::source::redis::RedisSource;
-use crate::theta;
+use crate::theta::{self, ThetaBook};
 
 /// SVG panel size: wide enough for a ticket, two panels per symbol.
 const SVG_WIDTH: u32 = 900;
@@ -90,6 +92,63 @@ fn write_svg(cfg: &HistoryConfig, end: &HistoryEnd) -> Result<()> {
     output::write_atomically(path, svg.as_bytes())
 }
 
+/// What every format states before the entries.
+fn head(
+    cfg: &HistoryConfig,
+    source: &dyn HistorySource,
+    book: &ThetaBook,
+    now: DateTime<Utc>,
+    range: HistoryRange,
+) -> HistoryHead {
+    HistoryHead {
+        header: Header {
+            generated_at: generation_time(),
+            evaluated_at: now,
+            source: source.info().clone(),
+            captured: source.captured(),
+            prefix: source.prefix().clone(),
+            theta: book.run.clone(),
+            command: cfg.command_line.clone(),
+            warnings: source.warnings(),
+        },
+        stream: source.stream(),
+        range,
+        changes_only: cfg.changes,
+        max_gap: cfg.max_gap.map(|d| d.as_secs_f64()),
+        tolerance: cfg.tolerance,
+        strict: cfg.strict,
+        allow_empty: cfg.allow_empty,
+        svg: cfg.svg.as_ref().map(|p| p.display().to_string()),
+        chart: cfg.chart,
+    }
+}
+
+/// The one line naming the stream, the range and the target when nothing
+/// was found: a stream nobody writes to must not look like a quiet market.
+fn nothing_found(
+    cfg: &HistoryConfig,
+    stream: &str,
+    range: &HistoryRange,
+    source: &dyn HistorySource,
+) -> String {
+    let symbols = match &cfg.selection {
+        Selection::Discover => String::new(),
+        Selection::Symbols(list) => format!(
+            " for {}",
+            list.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    words::nothing_found(
+        stream,
+        &range.describe(),
+        &source.info().to_string(),
+        &symbols,
+    )
+}
+
 pub fn run(cfg: &HistoryConfig) -> Result<Exit> {
     let mut source = open(cfg)?;
     for w in source.warnings() {
@@ -108,27 +167,7 @@ pub fn run(cfg: &HistoryConfig) -> Result<Exit> {
     }
     let book = resolved.value;
     let stream = source.stream();
-    let head = HistoryHead {
-        header: Header {
-            generated_at: generation_time(),
-            evaluated_at: now,
-            source: source.info().clone(),
-            captured: source.captured(),
-            prefix: prefix.clone(),
-            theta: book.run.clone(),
-            command: cfg.command_line.clone(),
-            warnings: source.warnings(),
-        },
-        stream: stream.clone(),
-        range,
-        changes_only: cfg.changes,
-        max_gap: cfg.max_gap.map(|d| d.as_secs_f64()),
-        tolerance: cfg.tolerance,
-        strict: cfg.strict,
-        allow_empty: cfg.allow_empty,
-        svg: cfg.svg.as_ref().map(|p| p.display().to_string()),
-        chart: cfg.chart,
-    };
+    let head = head(cfg, source.as_ref(), &book, now, range);
     let outputs = output::streams(&cfg.output, ReportKind::History, report::history_format)?;
     let charts = cfg.svg.is_some() || outputs.iter().any(|(f, _)| f.charts());
     let symbols = match &cfg.selection {
@@ -162,21 +201,8 @@ pub fn run(cfg: &HistoryConfig) -> Result<Exit> {
     })?;
     let mut end = analyzer.finish(read, Vec::new());
     if end.tally.entries == 0 && !cfg.allow_empty {
-        end.problems.push(words::nothing_found(
-            &stream,
-            &range.describe(),
-            &source.info().to_string(),
-            &match &cfg.selection {
-                Selection::Discover => String::new(),
-                Selection::Symbols(list) => format!(
-                    " for {}",
-                    list.iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            },
-        ));
+        end.problems
+            .push(nothing_found(cfg, &stream, &range, source.as_ref()));
         end.status = Status::Error;
     }
     for w in &end.warnings {
