@@ -122,6 +122,10 @@ pub enum Command {
     /// Recompute everything and print PASS/FAIL proof checks, with exit codes CI can trust.
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(VerifyArgs),
+    /// The proposals over time: every action change and threshold crossing with its cause,
+    /// every published entry re-verified, gaps, charts.
+    #[command(after_help = HISTORY_EXAMPLES)]
+    History(HistoryArgs),
     /// Compute and write harvest proposals (drop-in for the upstream P2.5 publisher).
     #[command(after_help = PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
@@ -154,6 +158,7 @@ const SNAPSHOT_EXAMPLES: &str = "\
 Examples:
   killscope snapshot                         every symbol found by SCAN
   killscope snapshot --out pack.json         ...and keep a proof pack of what was read
+  killscope snapshot --out pack.json --history 2h   ...with the proposal stream's last 2 hours
   killscope snapshot --from pack.json --diff old-pack.json
   killscope snapshot --watch 5 --sort kill   redraw every 5 s, highest K first";
 
@@ -170,6 +175,17 @@ Examples:
   killscope verify --from pack.json --format junit > junit.xml
   killscope verify --from pack.json --theta examples/theta/report-weights.json
   killscope verify --report junit=junit.xml --report markdown=proof.md";
+
+const HISTORY_EXAMPLES: &str = "\
+Examples:
+  killscope history --since 2h                          every symbol, the last two hours, live
+  killscope history ETHUSDT --changes                   only the entries where something changed
+  killscope history --from examples/packs/production-2026-01-23.json ETHUSDT --changes
+  killscope history --from captures/ --format csv > history.csv
+  killscope history ETHUSDT --svg eth.svg --format markdown > eth.md
+
+History needs the proposal stream: `killscope publish --stream` (or the upstream publisher
+with ENABLE_STREAM=true), which keeps about the last 10,000 publishes (MAXLEN ~ 10000).";
 
 const PUBLISH_EXAMPLES: &str = "\
 Examples:
@@ -223,16 +239,18 @@ pub enum Format {
     Markdown,
     Tap,
     Prometheus,
+    Csv,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Json,
         Format::Junit,
         Format::Markdown,
         Format::Tap,
         Format::Prometheus,
+        Format::Csv,
     ];
 }
 
@@ -254,6 +272,11 @@ pub struct SnapshotArgs {
     /// Write a proof pack of everything read to this file.
     #[arg(help_heading = OUTPUT, long, value_name = "PACK")]
     pub out: Option<PathBuf>,
+
+    /// With --out: also capture the proposal stream's entries of the last DUR
+    /// (what `history --from PACK` reads).
+    #[arg(long, value_name = "DUR", requires = "out")]
+    pub history: Option<String>,
 
     /// Redraw every SECS seconds until Ctrl-C.
     #[arg(help_heading = OUTPUT, long, value_name = "SECS", conflicts_with = "out")]
@@ -379,6 +402,70 @@ pub struct VerifyArgs {
 pub enum OnlyArg {
     Fail,
     Warn,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Symbols to show (default: every symbol with entries in the range).
+    #[arg(value_name = "SYMBOL")]
+    pub symbols: Vec<String>,
+
+    /// Read the history captured in these packs instead of Redis (`snapshot --out PACK
+    /// --history DUR`); repeat it, or name a directory of captures. Packs are ordered by
+    /// capture time and their entries merged by id.
+    #[arg(long, value_name = "PACK|DIR")]
+    pub from: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub theta: ThetaArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Start here: a duration back from now (2h, 90m) or an RFC 3339 time
+    /// [default: the start of the stream].
+    #[arg(long, value_name = "DUR|RFC3339")]
+    pub since: Option<String>,
+
+    /// End here: a duration back from now or an RFC 3339 time [default: now].
+    #[arg(long, value_name = "DUR|RFC3339")]
+    pub until: Option<String>,
+
+    /// Show only the entries where the action, the reason codes or the stop changed, or K
+    /// crossed the threshold (and every entry that did not pass).
+    #[arg(long)]
+    pub changes: bool,
+
+    /// A longer stretch with no entry for a symbol is a gap
+    /// [default: 3 × the median interval between the symbol's entries].
+    #[arg(long, value_name = "DUR")]
+    pub max_gap: Option<String>,
+
+    /// Draw the charts with ASCII characters only (the default when the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Also write the charts as an SVG file (for a ticket; the markdown report refers to it).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
+    #[arg(long, default_value = "1e-12", value_name = "REL")]
+    pub tolerance: String,
+
+    /// Treat warnings (and gaps) as failures.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Finding no entry is a pass (by default it fails: a stream nobody writes to must not
+    /// look like a quiet market).
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// What "now" is for --since/--until durations and the gap at the end (RFC 3339;
+    /// default: the newest pack's capture time, or now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]

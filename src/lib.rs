@@ -16,12 +16,14 @@
 //! compatibility core: they are tested bit for bit against vectors produced
 //! by the upstream kernel.
 
+pub mod chart;
 pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod history;
 pub mod kernel;
 pub mod keys;
 pub mod output;

@@ -208,6 +208,12 @@ impl<'a> SymbolContext<'a> {
 pub trait Check: Sync {
     fn id(&self) -> CheckId;
 
+    /// Whether the check can judge one proposal-stream entry on its own:
+    /// it needs only the entry's fields and the theta, not the live state
+    /// around it (the clock, the market-state hash, the other symbols, the
+    /// service). `history` runs exactly these on every entry.
+    fn per_entry(&self) -> bool;
+
     /// Judges a symbol whose proposal hash was read.
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome;
 

@@ -30,6 +30,10 @@ impl Check for ActionConsistent {
         CheckId::ActionConsistent
     }
 
+    fn per_entry(&self) -> bool {
+        true
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let action = match &rec.harvest_action {
             Ok(a) => *a,
@@ -80,6 +84,10 @@ pub struct ReasonCodesConsistent;
 impl Check for ReasonCodesConsistent {
     fn id(&self) -> CheckId {
         CheckId::ReasonCodesConsistent
+    }
+
+    fn per_entry(&self) -> bool {
+        true
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
@@ -162,6 +170,10 @@ impl ProfitLockConsistent {
 impl Check for ProfitLockConsistent {
     fn id(&self) -> CheckId {
         CheckId::ProfitLockConsistent
+    }
+
+    fn per_entry(&self) -> bool {
+        true
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {

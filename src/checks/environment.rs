@@ -17,6 +17,10 @@ impl Check for InputsCurrent {
         CheckId::InputsCurrent
     }
 
+    fn per_entry(&self) -> bool {
+        false
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let live = match (&cx.market, cx.market_read) {
             (Some(m), _) => m,
@@ -108,6 +112,10 @@ impl Check for PositionReal {
         CheckId::PositionReal
     }
 
+    fn per_entry(&self) -> bool {
+        false
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let fields = [
             &rec.position_age_sec,
@@ -189,6 +197,10 @@ impl ServiceActive {
 impl Check for ServiceActive {
     fn id(&self) -> CheckId {
         CheckId::ServiceActive
+    }
+
+    fn per_entry(&self) -> bool {
+        false
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, _rec: &ProposalRecord) -> Outcome {

@@ -33,9 +33,9 @@ pub use words::format_age;
 
 use crate::kernel::Component;
 use crate::keys::Symbol;
-use crate::source::{Capture, HashKind, SymbolCapture};
+use crate::source::{Capture, HashKind, HashRead, SymbolCapture};
 use crate::theta::ThetaBook;
-use crate::wire::{MarketStateRecord, ProposalRecord};
+use crate::wire::{MarketStateRecord, ProposalRecord, RawHash};
 
 /// Every check, in report order.
 pub const CHECKS: &[&dyn Check] = &[
@@ -56,8 +56,65 @@ pub const CHECKS: &[&dyn Check] = &[
 
 /// Runs every registered check on one symbol.
 pub fn verdict(cx: &SymbolContext<'_>) -> SymbolVerdict {
-    let checks: Vec<CheckResult> = CHECKS
-        .iter()
+    verdict_of(cx, CHECKS.iter().copied())
+}
+
+/// The checks that judge one proposal-stream entry on its own, in report order.
+pub fn entry_checks() -> impl Iterator<Item = &'static dyn Check> {
+    CHECKS.iter().copied().filter(|c| c.per_entry())
+}
+
+/// What a stream entry has instead of a read of the live hashes.
+static NOT_READ: HashRead = HashRead::Missing;
+
+/// Judges one proposal-stream entry with the checks that apply to a single
+/// entry ([`Check::per_entry`]), on the market inputs the entry records:
+/// there is no live market-state hash to fall back on. `key` names the
+/// entry in messages (`quantum:stream:harvest.proposal entry 1769…-0`).
+pub fn judge_entry(
+    symbol: &Symbol,
+    key: &str,
+    fields: &RawHash,
+    book: &ThetaBook,
+    settings: &Settings,
+) -> EntryJudgement {
+    let cx = SymbolContext::new(context::Parts {
+        symbol,
+        key: key.to_owned(),
+        proposal_read: &NOT_READ,
+        hash: Some(fields),
+        rec: Some(ProposalRecord::parse(key, fields)),
+        market: None,
+        market_read: &NOT_READ,
+        book,
+        settings,
+        service: None,
+        twins: &[],
+    });
+    let verdict = verdict_of(&cx, entry_checks());
+    let inputs = cx.inputs.ok();
+    let rec = cx.rec.unwrap_or_else(|| ProposalRecord::parse(key, fields));
+    EntryJudgement {
+        verdict,
+        rec,
+        inputs,
+    }
+}
+
+/// A history entry's verdict, and what judging it parsed on the way.
+#[derive(Debug, Clone)]
+pub struct EntryJudgement {
+    pub verdict: SymbolVerdict,
+    pub rec: ProposalRecord,
+    /// The market inputs and age the entry records, when usable.
+    pub inputs: Option<crate::recompute::Inputs>,
+}
+
+fn verdict_of<'c>(
+    cx: &SymbolContext<'_>,
+    checks: impl Iterator<Item = &'c dyn Check>,
+) -> SymbolVerdict {
+    let checks: Vec<CheckResult> = checks
         .map(|check| {
             let outcome = match &cx.rec {
                 Some(rec) => check.judge(cx, rec),
@@ -169,6 +226,25 @@ mod tests {
     fn the_registry_runs_every_check_once_in_id_order() {
         let registered: Vec<CheckId> = CHECKS.iter().map(|c| c.id()).collect();
         assert_eq!(registered, CheckId::ALL.to_vec());
+    }
+
+    #[test]
+    fn a_history_entry_is_judged_by_the_checks_that_need_no_live_state() {
+        let per_entry: Vec<&str> = entry_checks().map(|c| c.id().as_str()).collect();
+        assert_eq!(
+            per_entry,
+            [
+                "proposal-present",
+                "components-published",
+                "components-reproduce",
+                "kill-score-reproduces",
+                "r-net-reproduces",
+                "action-consistent",
+                "reason-codes-consistent",
+                "profit-lock-consistent",
+                "single-write"
+            ]
+        );
     }
 
     #[test]

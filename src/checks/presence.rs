@@ -18,6 +18,10 @@ impl Check for ProposalPresent {
         CheckId::ProposalPresent
     }
 
+    fn per_entry(&self) -> bool {
+        true
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         // The seven fields every consumer reads, as the upstream writes them first.
         let core = [
@@ -74,6 +78,10 @@ impl Check for ComponentsPublished {
         CheckId::ComponentsPublished
     }
 
+    fn per_entry(&self) -> bool {
+        true
+    }
+
     fn judge(&self, _cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let mut problems = Vec::new();
         let mut missing = Vec::new();
@@ -117,6 +125,10 @@ pub struct Fresh;
 impl Check for Fresh {
     fn id(&self) -> CheckId {
         CheckId::Fresh
+    }
+
+    fn per_entry(&self) -> bool {
+        false
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {

@@ -55,6 +55,10 @@ impl Check for ComponentsReproduce {
         CheckId::ComponentsReproduce
     }
 
+    fn per_entry(&self) -> bool {
+        true
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let published = Component::ALL.map(|c| rec.component(c));
         if published
@@ -138,6 +142,10 @@ pub struct KillScoreReproduces;
 impl Check for KillScoreReproduces {
     fn id(&self) -> CheckId {
         CheckId::KillScoreReproduces
+    }
+
+    fn per_entry(&self) -> bool {
+        true
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
@@ -261,6 +269,10 @@ pub struct RNetReproduces;
 impl Check for RNetReproduces {
     fn id(&self) -> CheckId {
         CheckId::RNetReproduces
+    }
+
+    fn per_entry(&self) -> bool {
+        true
     }
 
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {

@@ -97,6 +97,10 @@ impl Check for SingleWrite {
         CheckId::SingleWrite
     }
 
+    fn per_entry(&self) -> bool {
+        true
+    }
+
     fn judge(&self, cx: &SymbolContext<'_>, rec: &ProposalRecord) -> Outcome {
         let Some(hash) = cx.hash else {
             return Outcome::error("no proposal hash to check");

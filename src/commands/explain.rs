@@ -16,6 +16,7 @@ pub fn run(cfg: &ExplainConfig) -> Result<Exit> {
     let capture = source.read(&ReadPlan {
         selection: read.selection.clone(),
         kinds: HashKind::ALL.to_vec(),
+        history: None,
     })?;
     let now = evaluation_time(read, &capture, source.as_ref());
     let book = theta_book(read, &capture, now)?;

@@ -4,6 +4,7 @@
 
 mod docs;
 mod explain;
+mod history;
 mod publish;
 mod read;
 mod serve;
@@ -19,7 +20,7 @@ pub fn run(config: Config) -> Result<Exit> {
     let one_shot = match &config.command {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
-        Command::Explain(_) => true,
+        Command::Explain(_) | Command::History(_) => true,
         Command::Publish(_) | Command::Serve(_) | Command::Completions(_) | Command::Man(_) => {
             false
         }
@@ -31,6 +32,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Verify(cfg) => verify::run(&cfg),
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
+        Command::History(cfg) => history::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
         Command::Serve(cfg) => serve::run(&cfg),
         Command::Completions(shell) => docs::completions(shell),

@@ -74,7 +74,7 @@ pub fn header(
 
 /// When a report is made: now, or `SOURCE_DATE_EPOCH` when set (the
 /// reproducible-builds convention), so archived reports can be byte-identical.
-fn generation_time() -> DateTime<Utc> {
+pub(super) fn generation_time() -> DateTime<Utc> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())

@@ -44,9 +44,18 @@ fn once(cfg: &SnapshotConfig, source: &mut dyn Source) -> Result<SnapshotReport>
     let capture = source.read(&ReadPlan {
         selection: read.selection.clone(),
         kinds,
+        history: cfg.history,
     })?;
     if let Some(path) = &cfg.out {
         output::write_atomically(path, pack::to_json(&capture).as_bytes())?;
+        if let Some(h) = &capture.history {
+            output::note(&format!(
+                "{} history entries of {} ({} from other writers passed over)",
+                h.entries.len(),
+                h.stream,
+                h.skipped
+            ));
+        }
     }
     let now = evaluation_time(read, &capture, source);
     let (rows, theta) = rows_of(cfg, &capture, now)?;

@@ -33,6 +33,7 @@ pub(super) fn pass(cfg: &VerifyConfig, source: &mut dyn Source) -> Result<Pass> 
     let capture = source.read(&ReadPlan {
         selection: read.selection.clone(),
         kinds: kinds.to_vec(),
+        history: None,
     })?;
     let now = evaluation_time(read, &capture, source);
     let book = resolve_theta_book(read, &capture, now)?;

@@ -7,6 +7,7 @@
 //! values, and a usage error is always exit 2 with one line saying what is
 //! wrong.
 
+mod history;
 mod model;
 mod parse;
 mod publish;
@@ -15,8 +16,8 @@ mod serve;
 
 pub use crate::theta::ThetaChoice;
 pub use model::{
-    ExplainConfig, Output, PositionSource, PublishConfig, ReadConfig, Retry, SnapshotConfig,
-    SourceSpec, VerifyConfig,
+    ExplainConfig, HistoryConfig, HistorySourceSpec, Output, PositionSource, PublishConfig,
+    ReadConfig, Retry, SnapshotConfig, SourceSpec, TimeSpec, VerifyConfig,
 };
 pub use parse::{parse_duration, usage_error};
 pub use serve::ServeConfig;
@@ -39,6 +40,7 @@ pub enum Command {
     Snapshot(SnapshotConfig),
     Explain(ExplainConfig),
     Verify(VerifyConfig),
+    History(HistoryConfig),
     Publish(PublishConfig),
     Serve(ServeConfig),
     Completions(clap_complete::Shell),
@@ -61,6 +63,7 @@ impl Config {
             cli::Command::Verify(a) => Command::Verify(read::verify(a, g, &common)?),
             cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
+            cli::Command::History(a) => Command::History(history::history(a, g, &common)?),
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
             cli::Command::Serve(a) => Command::Serve(serve::serve_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),

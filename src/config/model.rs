@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::{Format, SortKey};
 use crate::keys::{Prefix, Symbol, SymbolRule};
-use crate::report::Style;
+use crate::report::{ChartSize, Style};
 use crate::source::Selection;
 use crate::source::redis::Endpoint;
 use crate::theta::ThetaChoice;
@@ -65,6 +65,8 @@ pub struct Retry {
 pub struct SnapshotConfig {
     pub read: ReadConfig,
     pub out: Option<PathBuf>,
+    /// `--history DUR`: also capture the proposal stream's last DUR.
+    pub history: Option<Duration>,
     pub watch: Option<Duration>,
     pub diff: Option<PathBuf>,
     pub sort: SortKey,
@@ -75,6 +77,54 @@ pub struct SnapshotConfig {
 #[derive(Debug, Clone)]
 pub struct ExplainConfig {
     pub read: ReadConfig,
+}
+
+/// Where `history` reads.
+#[derive(Debug, Clone)]
+pub enum HistorySourceSpec {
+    /// One or more packs, or directories of them.
+    Packs(Vec<PathBuf>),
+    Redis(Endpoint),
+}
+
+/// A `--since`/`--until` value: a time, or how long before "now".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    At(DateTime<Utc>),
+    Ago(Duration),
+}
+
+impl TimeSpec {
+    pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            TimeSpec::At(t) => t,
+            TimeSpec::Ago(d) => chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| now.checked_sub_signed(d))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryConfig {
+    pub source: HistorySourceSpec,
+    pub prefix: Prefix,
+    pub rule: SymbolRule,
+    pub selection: Selection,
+    pub theta: ThetaChoice,
+    pub output: Output,
+    pub now: Option<DateTime<Utc>>,
+    pub command_line: String,
+    pub since: Option<TimeSpec>,
+    pub until: Option<TimeSpec>,
+    pub changes: bool,
+    pub max_gap: Option<Duration>,
+    pub tolerance: f64,
+    pub strict: bool,
+    pub allow_empty: bool,
+    pub svg: Option<PathBuf>,
+    pub chart: ChartSize,
 }
 
 /// Where `publish` gets positions.

@@ -124,9 +124,25 @@ pub fn snapshot(
     if watch.is_some_and(|w| w.is_zero()) {
         return Err(Error::usage("--watch must be longer than 0 s"));
     }
+    let history = a
+        .history
+        .as_deref()
+        .map(|h| parse_duration("--history", h))
+        .transpose()?;
+    if history.is_some() && a.out.is_none() {
+        return Err(Error::usage(
+            "--history captures the proposal stream into a pack: it needs --out PACK",
+        ));
+    }
+    if history.is_some() && matches!(read.source, SourceSpec::Pack(_)) {
+        return Err(Error::usage(
+            "--history reads the proposal stream from Redis; a pack read with --from keeps the history it holds",
+        ));
+    }
     Ok(SnapshotConfig {
         read,
         out: a.out.clone(),
+        history,
         watch,
         diff: a.diff.clone(),
         sort: a.sort,

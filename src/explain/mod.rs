@@ -11,6 +11,7 @@ mod flips;
 mod harvest;
 mod model;
 
+pub use flips::flips;
 pub use model::{
     Comparison, ComponentLine, Explanation, Flip, FlipOutcome, Harvest, InputLine,
     PublishedDecision, Rung, Score,

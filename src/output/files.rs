@@ -45,33 +45,93 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(
-        ".killscope-{}-{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    // Registered before it exists, so a signal can never leave it behind.
-    pending().push(tmp.clone());
-    let written = (|| {
-        let file = std::fs::OpenOptions::new()
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file).map_err(|e| Error::io(path, e))?;
+    file.commit()
+}
+
+/// A file written bit by bit that appears at its path only whole: the
+/// bytes go to a temporary file in the same directory, renamed into place
+/// by [`AtomicFile::commit`]. Dropped without a commit (an error, a
+/// signal), the temporary file is removed and the target left as it was.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = dir.join(format!(
+            ".killscope-{}-{}.tmp",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        // Registered before it exists, so a signal can never leave it behind.
+        pending().push(tmp.clone());
+        let opened = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
-        write(&mut buffered)?;
-        let file = buffered
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+            .open(&tmp);
+        let mut atomic = AtomicFile {
+            path: path.to_owned(),
+            tmp,
+            file: None,
+        };
+        let file = opened.map_err(|e| Error::io(path, e))?;
+        atomic.file = Some(std::io::BufWriter::with_capacity(1 << 16, file));
+        Ok(atomic)
     }
-    pending().retain(|p| p != &tmp);
-    written.map_err(|e| Error::io(path, e))
+
+    /// The path the file appears at.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(mut self) -> Result<()> {
+        let done = (|| {
+            let Some(file) = self.file.take() else {
+                return Ok(());
+            };
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            std::fs::rename(&self.tmp, &self.path)
+        })();
+        if done.is_ok() {
+            pending().retain(|p| p != &self.tmp);
+        }
+        done.map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(file) => file.write(buf),
+            None => Err(std::io::Error::other("already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        let registered = pending().contains(&self.tmp);
+        if registered {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.tmp);
+            pending().retain(|p| p != &self.tmp);
+        }
+    }
 }

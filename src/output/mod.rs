@@ -20,7 +20,7 @@ use crate::config::Output;
 use crate::error::{Error, Result};
 use crate::report::{ReportKind, Style, format_name, format_names};
 
-pub use files::write_atomically;
+pub use files::{AtomicFile, write_atomically};
 pub use reconnect::{Backoff, Reconnecting};
 pub use repeats::Repeats;
 
@@ -83,10 +83,122 @@ pub fn log(level: &str, message: &str) {
     );
 }
 
-/// Writes a report to stdout and to every `--report` file. `write` is the
-/// report kind's factory applied to the report: it writes one format to a
-/// sink, or is `None` for a format that cannot render it (which validation
+/// Stdout for a report written as it is made: buffered, and a closed pipe
+/// (`| head`) ends the writing quietly rather than the run.
+pub struct Stdout {
+    out: std::io::BufWriter<std::io::Stdout>,
+    closed: bool,
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.out.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.out.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Where a report written as it is made goes.
+pub enum Destination {
+    Stdout(Stdout),
+    /// A `--report` file, which appears whole at the end (or not at all).
+    File(AtomicFile),
+}
+
+impl Destination {
+    /// Finishes the output: stdout flushed, a file renamed into place.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Destination::Stdout(mut out) => {
+                out.flush().map_err(|e| Error::io(Path::new("<stdout>"), e))
+            }
+            Destination::File(file) => file.commit(),
+        }
+    }
+
+    /// The error for a failed write here.
+    pub fn error(&self, e: std::io::Error) -> Error {
+        match self {
+            Destination::Stdout(_) => Error::io(Path::new("<stdout>"), e),
+            Destination::File(file) => Error::io(file.path(), e),
+        }
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Destination::Stdout(out) => out.write(buf),
+            Destination::File(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Destination::Stdout(out) => out.flush(),
+            Destination::File(file) => file.flush(),
+        }
+    }
+}
+
+/// The outputs of a report written as it is made: stdout's format first,
+/// then each `--report` file's, each made by `make` (the report kind's
+/// factory; `None` for a format that cannot render it, which validation
 /// has already refused).
+pub fn streams<F>(
+    output: &Output,
+    kind: ReportKind,
+    make: impl Fn(Format, Style) -> Option<F>,
+) -> Result<Vec<(F, Destination)>> {
+    let made = |format: Format, style: Style| {
+        make(format, style).ok_or_else(|| {
+            Error::usage(format!(
+                "--format {} cannot render a {} report (it renders {})",
+                format_name(format),
+                kind.name(),
+                format_names(kind).join(", ")
+            ))
+        })
+    };
+    let stdout = Destination::Stdout(Stdout {
+        out: std::io::BufWriter::new(std::io::stdout()),
+        closed: false,
+    });
+    let mut all = vec![(made(output.format, output.style)?, stdout)];
+    for (format, path) in &output.reports {
+        let file_style = Style {
+            color: false,
+            width: None,
+            ..output.style
+        };
+        all.push((
+            made(*format, file_style)?,
+            Destination::File(AtomicFile::create(path)?),
+        ));
+    }
+    Ok(all)
+}
+
+/// Renders a report to stdout and to every `--report` file. `render` is the
+/// report kind's factory applied to the report: `None` for a format that
+/// cannot render it (which validation has already refused).
 pub fn emit(
     output: &Output,
     kind: ReportKind,

@@ -2,7 +2,8 @@
 //!
 //! Commands build a report value ([`VerifyReport`], [`SnapshotReport`],
 //! [`ExplainReport`]) and hand it to the format of every output asked for —
-//! stdout's and each `--report FORMAT=PATH`. Formats only lay out; they never
+//! stdout's and each `--report FORMAT=PATH`. History is the exception: it
+//! is handed to its formats as it is read ([`HistoryFormat`]). Formats only lay out; they never
 //! recompute or decide, and what the human-facing ones say is built once in
 //! [`content`], so every format says the same thing.
 //!
@@ -12,6 +13,7 @@
 //! and validation refuses such a combination before anything runs.
 
 pub mod content;
+mod csv;
 mod json;
 mod junit;
 mod markdown;
@@ -25,14 +27,14 @@ use crate::cli::Format;
 
 pub use json::summary_json;
 pub use model::{
-    ExplainFormat, ExplainReport, Header, Only, ReportKind, SnapshotFormat, SnapshotReport, Style,
-    VerifyFormat, VerifyReport, timestamp,
+    ChartSize, ExplainFormat, ExplainReport, Header, HistoryFormat, HistoryHead, Only, ReportKind,
+    SnapshotFormat, SnapshotReport, Style, VerifyFormat, VerifyReport, timestamp,
 };
 pub use stream::write_verify;
 
 pub use prometheus::status_code;
 
-// The three factories below are the one statement of which format renders
+// The four factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.
 
 pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyFormat>> {
@@ -43,6 +45,7 @@ pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyForma
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Tap => Box::new(tap::Tap),
         Format::Prometheus => Box::new(prometheus::Prometheus),
+        Format::Csv => return None,
     })
 }
 
@@ -52,7 +55,7 @@ pub fn snapshot_format(format: Format, style: Style) -> Option<Box<dyn SnapshotF
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Prometheus => Box::new(prometheus::Prometheus),
-        Format::Junit | Format::Tap => return None,
+        Format::Junit | Format::Tap | Format::Csv => return None,
     })
 }
 
@@ -61,6 +64,18 @@ pub fn explain_format(format: Format, style: Style) -> Option<Box<dyn ExplainFor
         Format::Table => Box::new(table::Table::new(style)),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
+        Format::Junit | Format::Tap | Format::Prometheus | Format::Csv => return None,
+    })
+}
+
+/// History is written as it is read, so its formats are made per run (a
+/// table keeps its rows until the end) rather than shared.
+pub fn history_format(format: Format, style: Style) -> Option<Box<dyn HistoryFormat>> {
+    Some(match format {
+        Format::Table => Box::new(table::history::HistoryTable::new(style)),
+        Format::Json => Box::new(json::history::HistoryJson::default()),
+        Format::Csv => Box::new(csv::HistoryCsv::new()),
+        Format::Markdown => Box::new(markdown::history::HistoryMarkdown::default()),
         Format::Junit | Format::Tap | Format::Prometheus => return None,
     })
 }
@@ -72,6 +87,7 @@ pub fn renders(kind: ReportKind, format: Format) -> bool {
         ReportKind::Verify => verify_format(format, style).is_some(),
         ReportKind::Snapshot => snapshot_format(format, style).is_some(),
         ReportKind::Explain => explain_format(format, style).is_some(),
+        ReportKind::History => history_format(format, style).is_some(),
     }
 }
 
@@ -92,5 +108,6 @@ pub fn format_name(format: Format) -> &'static str {
         Format::Markdown => "markdown",
         Format::Tap => "tap",
         Format::Prometheus => "prometheus",
+        Format::Csv => "csv",
     }
 }

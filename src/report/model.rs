@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::chart::Glyphs;
 use crate::checks::{Summary, SymbolVerdict};
 use crate::explain::Explanation;
+use crate::history::{EntryRow, HistoryEnd};
 use crate::keys::Prefix;
 use crate::snapshot::{Diff, Row};
 use crate::source::SourceInfo;
+use crate::source::history::HistoryRange;
 use crate::theta::NamedTheta;
 
 /// How human-facing output is decorated.
@@ -85,6 +88,54 @@ pub struct ExplainReport {
     pub explanations: Vec<Explanation>,
 }
 
+/// What a history report states before its entries: the header, what was
+/// read and how it is judged and drawn.
+#[derive(Debug, Clone)]
+pub struct HistoryHead {
+    pub header: Header,
+    /// The stream key.
+    pub stream: String,
+    pub range: HistoryRange,
+    pub changes_only: bool,
+    /// `--max-gap` in seconds, if given.
+    pub max_gap: Option<f64>,
+    pub tolerance: f64,
+    pub strict: bool,
+    pub allow_empty: bool,
+    /// `--svg FILE`, as given: the markdown report refers to it.
+    pub svg: Option<String>,
+    /// How terminal charts are drawn.
+    pub chart: ChartSize,
+}
+
+/// A terminal chart's size and glyphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSize {
+    pub cols: usize,
+    /// Rows per chart.
+    pub rows: usize,
+    pub glyphs: Glyphs,
+}
+
+/// A format of history reports. History is written as it is read — the
+/// head, each entry, then the summaries — so a stream of any length is
+/// never held whole; a format that needs everything at once (a table per
+/// symbol) keeps what it needs itself.
+pub trait HistoryFormat {
+    fn begin(&mut self, head: &HistoryHead, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    fn entry(&mut self, row: &EntryRow, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    fn finish(
+        &mut self,
+        head: &HistoryHead,
+        end: &HistoryEnd,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()>;
+    /// Whether the format draws charts (so chart points must be kept).
+    fn charts(&self) -> bool {
+        false
+    }
+}
+
 /// A format of verify reports, written piece by piece: what comes before
 /// the symbols, each symbol (rendered on worker threads, a chunk at a time,
 /// and written in order), and what comes after. At ten thousand symbols a
@@ -120,6 +171,7 @@ pub enum ReportKind {
     Verify,
     Snapshot,
     Explain,
+    History,
 }
 
 impl ReportKind {
@@ -128,6 +180,7 @@ impl ReportKind {
             ReportKind::Verify => "verify",
             ReportKind::Snapshot => "snapshot",
             ReportKind::Explain => "explain",
+            ReportKind::History => "history",
         }
     }
 }

@@ -6,13 +6,18 @@
 //! what makes `verify --from pack.json` reach the verdict a live run reached:
 //! both judge the same bytes, and the pack is just a serialised capture.
 
+pub mod history;
 pub mod pack;
+pub mod pack_history;
 pub mod redis;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+
+pub use stream::StreamCapture;
 
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol};
@@ -148,6 +153,9 @@ pub struct Capture {
     /// hash → the stored text, `None` when the registry has no such entry.
     pub thetas: BTreeMap<String, Option<Vec<u8>>>,
     pub symbols: BTreeMap<Symbol, SymbolCapture>,
+    /// The proposal stream's range, when one was asked for
+    /// (`snapshot --out PACK --history DUR`) or a pack holds one.
+    pub history: Option<StreamCapture>,
     /// Things the read passed over, such as discovered keys whose symbol is
     /// not valid. Shown on stderr; not part of a pack.
     pub warnings: Vec<String>,
@@ -166,6 +174,9 @@ pub enum Selection {
 pub struct ReadPlan {
     pub selection: Selection,
     pub kinds: Vec<HashKind>,
+    /// Also read the proposal stream's entries of this long before the
+    /// capture (Redis only; a pack keeps the history it holds).
+    pub history: Option<std::time::Duration>,
 }
 
 /// A place hashes can be read from.
@@ -184,10 +195,16 @@ pub fn referenced_theta_hashes<'a>(
     let mut hashes: Vec<String> = symbols
         .filter_map(|s| s.get(HashKind::Proposal)?.get("theta_hash"))
         .filter_map(|raw| std::str::from_utf8(raw).ok())
-        .filter(|h| !h.is_empty() && h.len() <= 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|h| is_theta_hash(h))
         .map(str::to_owned)
         .collect();
     hashes.sort();
     hashes.dedup();
     hashes
+}
+
+/// Whether a `theta_hash` value can name a registry key: hex, at most 64
+/// digits (anything else is never sent to Redis).
+pub fn is_theta_hash(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

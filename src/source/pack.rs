@@ -17,6 +17,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::history::{StreamCapture, StreamEntry, StreamId, wanted};
 use super::{
     Capture, HashKind, HashRead, ReadPlan, Selection, Source, SourceInfo, SourceKind, SymbolCapture,
 };
@@ -37,6 +38,25 @@ struct PackFile {
     #[serde(default)]
     thetas: BTreeMap<String, Value>,
     symbols: BTreeMap<String, PackSymbol>,
+    /// Added after the first packs were written: optional, so they stay valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history: Option<PackHistory>,
+}
+
+/// The proposal stream's entries of a range, exactly as read.
+#[derive(Serialize, Deserialize)]
+struct PackHistory {
+    stream: String,
+    since: Option<String>,
+    until: Option<String>,
+    skipped: usize,
+    entries: Vec<PackEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PackEntry {
+    id: String,
+    fields: Map<String, Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -151,6 +171,66 @@ fn bytes_from_json(value: &Value) -> Option<Vec<u8>> {
     }
 }
 
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(place: &str, text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
+        .map_err(|e| format!("{place} {text:?}: {e}"))
+}
+
+fn history_to_json(h: &StreamCapture) -> PackHistory {
+    PackHistory {
+        stream: h.stream.clone(),
+        since: h.since.map(time_text),
+        until: h.until.map(time_text),
+        skipped: h.skipped,
+        entries: h
+            .entries
+            .iter()
+            .map(|e| PackEntry {
+                id: e.id.to_string(),
+                fields: hash_to_json(&e.fields),
+            })
+            .collect(),
+    }
+}
+
+fn history_from_json(h: &PackHistory) -> std::result::Result<StreamCapture, String> {
+    let mut entries = Vec::with_capacity(h.entries.len());
+    for (i, entry) in h.entries.iter().enumerate() {
+        let id = StreamId::parse(entry.id.as_bytes()).ok_or_else(|| {
+            format!(
+                "history.entries[{i}].id {}: not a stream entry id (ms-seq)",
+                crate::wire::show_raw(entry.id.as_bytes())
+            )
+        })?;
+        let fields = hash_from_json(&entry.fields, &format!("history entry {id}"))?;
+        entries.push(StreamEntry { id, fields });
+    }
+    entries.sort_by_key(|e| e.id);
+    if let Some(twice) = entries.windows(2).find(|w| w[0].id == w[1].id) {
+        return Err(format!("history entry {} appears twice", twice[0].id));
+    }
+    Ok(StreamCapture {
+        stream: crate::wire::show_text(&h.stream),
+        since: h
+            .since
+            .as_deref()
+            .map(|t| parse_time("history.since", t))
+            .transpose()?,
+        until: h
+            .until
+            .as_deref()
+            .map(|t| parse_time("history.until", t))
+            .transpose()?,
+        skipped: h.skipped,
+        entries,
+    })
+}
+
 /// Serialises a capture as a pack document.
 pub fn to_json(capture: &Capture) -> String {
     let symbols = capture
@@ -177,9 +257,7 @@ pub fn to_json(capture: &Capture) -> String {
         .collect();
     let file = PackFile {
         schema: SCHEMA.to_owned(),
-        captured_at: capture
-            .captured_at
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        captured_at: time_text(capture.captured_at),
         tool: capture.tool.clone(),
         source: PackSourceInfo {
             kind: capture.source.kind.as_str().to_owned(),
@@ -193,6 +271,7 @@ pub fn to_json(capture: &Capture) -> String {
             .map(|(h, v)| (h.clone(), v.as_deref().map_or(Value::Null, bytes_to_json)))
             .collect(),
         symbols,
+        history: capture.history.as_ref().map(history_to_json),
     };
     let mut text = serde_json::to_string_pretty(&file)
         .unwrap_or_else(|_| unreachable!("plain data serialises"));
@@ -271,6 +350,7 @@ pub fn from_json(text: &str, rule: &SymbolRule) -> std::result::Result<Capture, 
         }
         symbols.insert(symbol, cap);
     }
+    let history = file.history.as_ref().map(history_from_json).transpose()?;
     Ok(Capture {
         captured_at,
         // Free text from a file anyone could have written: it reaches table
@@ -284,6 +364,7 @@ pub fn from_json(text: &str, rule: &SymbolRule) -> std::result::Result<Capture, 
         policy,
         thetas,
         symbols,
+        history,
         warnings: Vec::new(),
     })
 }
@@ -334,6 +415,22 @@ impl Source for PackSource {
         let stored = &self.capture;
         // Only the symbols asked for are copied: `explain ETHUSDT` on a
         // 10,000-symbol pack copies one symbol, not ten thousand.
+        let chosen = match &plan.selection {
+            Selection::Discover => None,
+            Selection::Symbols(list) => Some(list.as_slice()),
+        };
+        let history = stored.history.as_ref().map(|h| StreamCapture {
+            stream: h.stream.clone(),
+            since: h.since,
+            until: h.until,
+            skipped: h.skipped,
+            entries: h
+                .entries
+                .iter()
+                .filter(|e| wanted(e, chosen))
+                .cloned()
+                .collect(),
+        });
         let symbols = match &plan.selection {
             Selection::Discover => stored.symbols.clone(),
             Selection::Symbols(wanted) => wanted
@@ -354,6 +451,7 @@ impl Source for PackSource {
             policy: stored.policy.clone(),
             thetas: stored.thetas.clone(),
             symbols,
+            history,
             warnings: stored.warnings.clone(),
         })
     }

@@ -15,4 +15,4 @@ pub use named::{
     FIELD_NAMES, NamedTheta, Origin, ThetaError, canonical_json, from_harvest_params,
     from_overrides_json, get, hash,
 };
-pub use resolve::{Resolved, ThetaChoice, book, from_policy, run_theta};
+pub use resolve::{Resolved, ThetaChoice, book, from_policy, register, run_theta};

@@ -120,6 +120,21 @@ fn registry_entry(
     }
 }
 
+/// Adds registry entries (hash → the stored text, `None` when the key is
+/// absent) to a book, each checked against the hash it is filed under: for
+/// readers that meet new `theta_hash` values as they go (`history`).
+pub fn register(
+    book: &mut ThetaBook,
+    prefix: &Prefix,
+    entries: &BTreeMap<String, Option<Vec<u8>>>,
+) {
+    for (hash, raw) in entries {
+        let key = prefix.theta(hash);
+        book.registry
+            .insert(hash.clone(), registry_entry(&key, hash, raw.as_deref()));
+    }
+}
+
 /// Every theta a reading run knows: the chosen one, the alternatives for
 /// diagnosis (defaults, the policy's, the `--theta` file's), and the
 /// registry entries the proposals name.

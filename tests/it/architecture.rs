@@ -333,6 +333,25 @@ fn the_registry_the_ids_the_readme_and_the_schema_list_the_same_checks() {
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
     assert_eq!(in_schema, ids, "the JSON schema's check ids disagree");
+
+    // History judges each entry with the checks that need no live state.
+    let history: serde_json::Value = serde_json::from_str(&crate::support::fixtures::read(
+        "schemas/history.schema.json",
+    ))
+    .unwrap_or_default();
+    let in_history: Vec<String> = find_enum_of_ids(&history)
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let per_entry: Vec<&str> = killscope::checks::entry_checks()
+        .map(|c| c.id().as_str())
+        .collect();
+    assert_eq!(
+        in_history, per_entry,
+        "the history schema's check ids disagree with the per-entry checks"
+    );
 }
 
 /// The `enum` that lists `proposal-present`, wherever the schema keeps it.

@@ -16,6 +16,7 @@ mod client;
 mod cluster;
 mod faults;
 mod fleet;
+mod history;
 mod honesty;
 mod hostile;
 mod layouts;

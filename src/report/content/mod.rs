@@ -6,7 +6,9 @@
 //! pipe table, bold or `code`). So the two cannot drift apart again, as they
 //! once did on what crossing the threshold "does".
 
+pub mod changes;
 pub mod explain;
+pub mod history;
 pub mod snapshot;
 pub mod verify;
 

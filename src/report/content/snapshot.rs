@@ -1,9 +1,11 @@
-//! What a snapshot report says, and how a change between two captures is
-//! worded.
+//! What a snapshot report says; a change between two captures is worded
+//! by [`super::changes`], as `history` words a change between two entries.
 
+use super::changes;
+pub use super::changes::{Precision, action_text};
 use super::{f, opt, rounded, signed};
 use crate::checks::format_age;
-use crate::kernel::{self, Action, Component};
+use crate::kernel::{self, Component};
 use crate::report::model::timestamp;
 use crate::snapshot::{Change, Diff, Row};
 
@@ -21,15 +23,6 @@ pub const COLUMNS: [&str; 10] = [
     "status",
 ];
 
-/// How many digits a glance shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    /// Four decimals, for a table that must fit a terminal.
-    Short,
-    /// Every digit, as published.
-    Full,
-}
-
 /// A number in the table's precision; in the short one, marked where it
 /// would otherwise look equal to a boundary it is not equal to.
 fn number(x: Option<f64>, precision: Precision, boundaries: &[f64]) -> String {
@@ -46,10 +39,6 @@ const CUT_OFFS: [f64; 4] = [
     kernel::CODE_CUTOFF_TS_DROP,
     kernel::CODE_CUTOFF_AGE_PENALTY,
 ];
-
-pub fn action_text(action: Option<Action>) -> &'static str {
-    action.map_or("—", |a| a.as_str())
-}
 
 /// One row's cells, in [`COLUMNS`] order.
 pub fn cells(row: &Row, precision: Precision) -> [String; 10] {
@@ -85,25 +74,17 @@ pub fn vanished(symbol: &str) -> String {
 
 /// `PARTIAL_75 → FULL_CLOSE_PROPOSED`, or the action when it did not change.
 pub fn action_change(c: &Change) -> String {
-    if c.action_changed() {
-        format!("{} → {}", action_text(c.action.0), action_text(c.action.1))
-    } else {
-        action_text(c.action.1).to_owned()
-    }
+    changes::action_change(c.action.0, c.action.1)
 }
 
 /// `warn → mismatch`, or the status when it did not change.
 pub fn status_change(c: &Change) -> String {
-    if c.status.0 == c.status.1 {
-        c.status.1.as_str().to_owned()
-    } else {
-        format!("{} → {}", c.status.0.as_str(), c.status.1.as_str())
-    }
+    changes::word_change(c.status.0.as_str(), c.status.1.as_str())
 }
 
 /// A delta with its sign, or `—` when either side is missing.
 pub fn delta(pair: (Option<f64>, Option<f64>)) -> String {
-    Change::delta(pair).map_or_else(|| "—".to_owned(), signed)
+    changes::delta(pair)
 }
 
 /// The columns of the change table.

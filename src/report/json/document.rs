@@ -63,6 +63,17 @@ pub(super) fn head(schema: &str, h: &Header) -> Map<String, Value> {
     o
 }
 
+/// One check result as JSON (history's per-entry problems).
+pub(super) fn check_json(c: &crate::checks::CheckResult) -> Value {
+    json!({
+        "id": c.id.as_str(),
+        "status": c.status.as_str(),
+        "expected": c.expected.as_ref().map(ToString::to_string),
+        "actual": c.actual.as_ref().map(ToString::to_string),
+        "message": c.message.to_string(),
+    })
+}
+
 pub(super) fn components_json(values: impl Fn(Component) -> Value) -> Value {
     Value::Object(
         Component::ALL

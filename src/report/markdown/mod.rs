@@ -4,6 +4,7 @@
 //! module only frames them.
 
 mod explain;
+pub mod history;
 mod snapshot;
 mod verify;
 

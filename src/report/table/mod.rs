@@ -6,6 +6,7 @@
 //! words come from [`super::content`]; this module only frames them.
 
 mod explain;
+pub mod history;
 mod snapshot;
 mod verify;
 

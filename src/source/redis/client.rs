@@ -213,3 +213,14 @@ pub fn xrange(key: impl AsRef<[u8]>, count: usize) -> Cmd {
         .arg("COUNT")
         .arg(count)
 }
+
+/// `XRANGE key start end COUNT count`: at most `count` entries from `start`
+/// to `end`, both inclusive, oldest first.
+pub fn xrange_between(key: impl AsRef<[u8]>, start: &str, end: &str, count: usize) -> Cmd {
+    cmd("XRANGE")
+        .arg(key.as_ref())
+        .arg(start)
+        .arg(end)
+        .arg("COUNT")
+        .arg(count)
+}

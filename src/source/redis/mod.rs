@@ -43,12 +43,13 @@ mod cmd;
 mod conn;
 mod endpoint;
 mod fault;
+mod history;
 mod node;
 mod resp;
 mod source;
 mod tls;
 
-pub use client::{RedisClient, hgetall, xrange, xrevrange};
+pub use client::{RedisClient, hgetall, xrange, xrange_between, xrevrange};
 pub use cluster::key_slot;
 pub use cmd::{Cmd, ToArg, cmd};
 pub use conn::Conn;

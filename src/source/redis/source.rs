@@ -11,6 +11,7 @@ use super::endpoint::Endpoint;
 
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol, SymbolRule};
+use crate::source::history::unknown_theta_hashes;
 use crate::source::{
     Capture, HashKind, HashRead, ReadPlan, Selection, Source, SourceInfo, SourceKind,
     SymbolCapture, referenced_theta_hashes,
@@ -18,9 +19,9 @@ use crate::source::{
 use crate::wire::show_raw;
 
 pub struct RedisSource {
-    client: RedisClient,
-    info: SourceInfo,
-    prefix: Prefix,
+    pub(super) client: RedisClient,
+    pub(super) info: SourceInfo,
+    pub(super) prefix: Prefix,
     rule: SymbolRule,
 }
 
@@ -120,9 +121,18 @@ impl Source for RedisSource {
             Selection::Discover => self.discover_and_read(&plan.kinds)?,
             Selection::Symbols(list) => (self.read_listed(list, &plan.kinds)?, Vec::new()),
         };
-        // The policy and the registry thetas the proposals name: one more
-        // round trip, whatever the fleet's size.
-        let wanted = referenced_theta_hashes(symbols.values());
+        let history = match plan.history {
+            Some(span) => Some(self.capture_history(captured_at, span, &plan.selection)?),
+            None => None,
+        };
+        // The policy and the registry thetas the proposals (and the history
+        // entries) name: one more round trip, whatever the fleet's size.
+        let mut wanted = referenced_theta_hashes(symbols.values());
+        if let Some(h) = &history {
+            wanted.extend(unknown_theta_hashes(h.entries.iter(), |_| false));
+            wanted.sort();
+            wanted.dedup();
+        }
         let theta_keys: Vec<String> = wanted.iter().map(|h| self.prefix.theta(h)).collect();
         let policy = match self.client.hgetall_many(&[self.prefix.policy()])?.pop() {
             Some(HashRead::Found(hash)) => Some(hash),
@@ -138,6 +148,7 @@ impl Source for RedisSource {
             policy,
             thetas,
             symbols,
+            history,
             warnings,
         })
     }

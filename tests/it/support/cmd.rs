@@ -61,6 +61,12 @@ impl Killscope {
         self
     }
 
+    /// The command as configured, for a caller that runs it itself (to
+    /// reap it with `wait4` for its peak RSS, say).
+    pub fn command(self) -> Command {
+        self.cmd
+    }
+
     /// Starts the command in the background; its stdout and stderr are
     /// collected line by line as they come.
     pub fn spawn(mut self) -> Background {
