@@ -51,6 +51,7 @@ pub fn run(cfg: &ExplainConfig) -> Result<Exit> {
             .read(&ReadPlan {
                 selection: Selection::Discover,
                 kinds: Vec::new(),
+                history: None,
             })
             .map(|c| c.symbols.into_keys().collect::<Vec<_>>())
             .unwrap_or_default();

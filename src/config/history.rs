@@ -124,7 +124,7 @@ pub fn history(
         rule: common.rule.clone(),
         selection: symbols(&common.rule, &a.symbols)?,
         theta: theta_choice(&a.theta)?,
-        output: output(&a.output, ReportKind::History, common.color, false)?,
+        output: output(&a.output, ReportKind::History, common.color, false, None)?,
         now: parse_now(a.now.as_deref())?,
         command_line: common.command_line.clone(),
         since,

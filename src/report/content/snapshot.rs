@@ -3,7 +3,7 @@
 
 use super::changes;
 pub use super::changes::{Precision, action_text};
-use super::{f, opt, rounded, signed};
+use super::{f, opt, rounded};
 use crate::checks::format_age;
 use crate::kernel::{self, Component};
 use crate::report::model::timestamp;

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, Color};
 
-use super::Table;
+use super::{Table, shown};
 use crate::chart::render_terminal;
 use crate::checks::Status;
 use crate::history::{EntryRow, HistoryEnd, SymbolHistory};
@@ -21,6 +21,9 @@ use crate::report::model::{HistoryFormat, HistoryHead, Style};
 const NUMERIC: std::ops::Range<usize> = 2..9;
 const K_COLUMN: usize = 2;
 const STATUS_COLUMN: usize = 9;
+/// Columns dropped, first to last, when the timeline would not fit:
+/// age_penalty, sigma_spike, ts_drop, regime_flip, stop.
+const OPTIONAL: [usize; 5] = [7, 5, 6, 4, 8];
 
 pub struct HistoryTable {
     table: Table,
@@ -30,7 +33,7 @@ pub struct HistoryTable {
 impl HistoryTable {
     pub fn new(style: Style) -> HistoryTable {
         HistoryTable {
-            table: Table { style },
+            table: Table::new(style),
             rows: BTreeMap::new(),
         }
     }
@@ -58,7 +61,12 @@ impl HistoryFormat for HistoryTable {
         let t = &self.table;
         let mut text = String::new();
         t.header(&mut text, "history", &head.header);
-        let _ = writeln!(text, "stream: {} · {}", head.stream, words::settings(head));
+        t.wrapped(
+            &mut text,
+            "stream: ",
+            "  ",
+            &format!("{} · {}", head.stream, words::settings(head)),
+        );
         for w in &end.warnings {
             let _ = writeln!(text, "{} {w}", t.status_word(Status::Warn));
         }
@@ -70,11 +78,12 @@ impl HistoryFormat for HistoryTable {
         for problem in &end.problems {
             let _ = writeln!(text, "\n{} {problem}", t.status_word(Status::Error));
         }
-        let _ = writeln!(
-            text,
-            "\n{} → {}",
-            words::summary(end),
-            t.status_word(end.status)
+        text.push('\n');
+        t.wrapped(
+            &mut text,
+            "",
+            "  ",
+            &format!("{} → {}", words::summary(end), t.status_word(end.status)),
         );
         out.write_all(text.as_bytes())
     }
@@ -94,49 +103,70 @@ impl HistoryTable {
         time: TimeFormat,
     ) {
         let t = &self.table;
-        let _ = writeln!(
+        out.push('\n');
+        t.wrapped(
             out,
-            "\n{}  {}  {}  {}",
-            t.bold(&s.symbol),
-            t.status_word(s.status),
-            words::span(s, time),
-            words::symbol_line(s)
+            "",
+            "    ",
+            &format!(
+                "{}  {}  {}  {}",
+                t.bold(&s.symbol),
+                t.status_word(s.status),
+                words::span(s, time),
+                words::symbol_line(s)
+            ),
         );
         if !rows.is_empty() {
-            let _ = writeln!(out, "{}", self.timeline(rows, time));
+            // The components go first when the terminal is narrow: K,
+            // R_net and the action are what the transitions below explain.
+            t.fitted(
+                out,
+                |hidden| self.timeline(rows, time, hidden),
+                &OPTIONAL,
+                &words::COLUMNS,
+            );
         }
         if head.changes_only && rows.len() < s.tally.entries {
-            let _ = writeln!(
+            t.wrapped(
                 out,
-                "({} of {} entries shown: the changes, and every entry that did not pass)",
-                rows.len(),
-                s.tally.entries
+                "",
+                "  ",
+                &format!(
+                    "({} of {} entries shown: the changes, and every entry that did not pass)",
+                    rows.len(),
+                    s.tally.entries
+                ),
             );
         }
         for tr in &s.transitions {
-            let _ = writeln!(
+            t.wrapped(
                 out,
-                "  {}",
-                changes::transition(tr, &time.show(tr.time), Precision::Short)
+                "  ",
+                "    ",
+                &changes::transition(tr, &time.show(tr.time), Precision::Short),
             );
         }
-        let _ = writeln!(out, "  {}", words::max_gap(s.max_gap));
+        t.wrapped(out, "  ", "    ", &words::max_gap(s.max_gap));
         for g in &s.gaps {
-            let _ = writeln!(
+            t.wrapped(
                 out,
-                "  {} {}",
-                t.status_word(Status::Warn),
-                words::gap(g, time)
+                &format!("  {} ", t.status_word(Status::Warn)),
+                "    ",
+                &words::gap(g, time),
             );
         }
         for row in rows {
             for check in &row.problems {
-                let _ = writeln!(
+                t.wrapped(
                     out,
-                    "  {} {} {}",
-                    time.show(row.time),
-                    row.id,
-                    words::problem(check)
+                    "  ",
+                    "    ",
+                    &format!(
+                        "{} {} {}",
+                        time.show(row.time),
+                        row.id,
+                        words::problem(check)
+                    ),
                 );
             }
         }
@@ -155,12 +185,18 @@ impl HistoryTable {
         }
     }
 
-    fn timeline(&self, rows: &[EntryRow], time: TimeFormat) -> comfy_table::Table {
+    fn timeline(
+        &self,
+        rows: &[EntryRow],
+        time: TimeFormat,
+        hidden: &[usize],
+    ) -> comfy_table::Table {
         let mut grid = self.table.grid();
-        grid.set_header(words::COLUMNS.to_vec());
+        grid.set_header(shown(words::COLUMNS, hidden));
         for row in rows {
             let cells = words::cells(row, time, Precision::Short);
-            let styled = cells.into_iter().enumerate().map(|(i, text)| {
+            let cells = shown(cells.into_iter().enumerate(), hidden);
+            let styled = cells.into_iter().map(|(i, text)| {
                 let mut cell = Cell::new(text);
                 if NUMERIC.contains(&i) {
                     cell = cell.set_alignment(CellAlignment::Right);

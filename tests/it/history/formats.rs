@@ -233,35 +233,6 @@ fn charts_are_sized_to_the_terminal_in_braille_or_ascii() {
 }
 
 #[test]
-fn the_readme_history_example_is_what_the_command_prints() {
-    let readme =
-        std::fs::read_to_string(crate::support::cmd::root().join("README.md")).expect("README");
-    let section = readme
-        .split("\n## History\n")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .expect("a History section");
-    let block = section
-        .split("```console\n$ killscope history ")
-        .nth(1)
-        .and_then(|b| b.split("\n```").next())
-        .expect("a console block running history");
-    let (command, shown) = block
-        .split_once('\n')
-        .expect("a command line and its output");
-    let run = Killscope::new()
-        .arg("history")
-        .args(command.split_whitespace())
-        .run();
-    run.code(0);
-    assert_eq!(
-        format!("{shown}\n"),
-        run.stdout,
-        "README.md's History example has drifted"
-    );
-}
-
-#[test]
 fn report_files_are_written_whole_beside_stdout() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (csv_path, json_path) = (dir.path().join("h.csv"), dir.path().join("h.json"));
