@@ -21,6 +21,7 @@ fn every_read_command_fits_the_terminal_it_runs_in() {
         vec!["snapshot", "--from", &production],
         vec!["snapshot", "--from", &tampered, "--diff", &production],
         vec!["explain", "--from", &tampered, "ETHUSDT", "BTCUSDT"],
+        vec!["history", "--from", &tampered, "--changes"],
     ];
     for cols in [60u16, 80, 200] {
         for args in &runs {
