@@ -137,7 +137,6 @@ Examples:
   killscope serve --symbols BTCUSDT,ETHUSDT --listen 127.0.0.1:9142
   curl -s http://127.0.0.1:8042/healthz";
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,7 +122,11 @@ pub struct ChartSize {
 /// never held whole; a format that needs everything at once (a table per
 /// symbol) keeps what it needs itself.
 pub trait HistoryFormat {
-    fn begin(&mut self, head: &HistoryHead, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    /// What comes before the entries (nothing, for a format that lays out
+    /// everything at the end).
+    fn begin(&mut self, _head: &HistoryHead, _out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Ok(())
+    }
     fn entry(&mut self, row: &EntryRow, out: &mut dyn std::io::Write) -> std::io::Result<()>;
     fn finish(
         &mut self,

@@ -557,21 +557,7 @@ fn thousands_of_symbols_read_over_several_connections_stay_in_order() {
     // (and threads): a reply handed to the wrong symbol would make its
     // components disagree with its market state.
     const SYMBOLS: usize = 3000;
-    let server = RedisServer::start();
-    crate::fleet::load(&mut server.client(), SYMBOLS);
-    Killscope::new()
-        .args([
-            "publish",
-            "--once",
-            "--discover",
-            "--redis-url",
-            &server.url(),
-        ])
-        .run()
-        .code(0)
-        .stderr_has(&format!(
-            "published={SYMBOLS} heartbeats=0 skipped=0 errors=0"
-        ));
+    let server = crate::support::fixtures::published_fleet(SYMBOLS, &[]);
     let run = Killscope::new()
         .args(["verify", "--format", "json", "--redis-url", &server.url()])
         .run();

@@ -1,26 +1,13 @@
 //! What the speed work must not change: cross-symbol findings keep their
 //! meaning when they are computed once per group instead of per pair.
 
-use crate::fleet;
 use crate::support::cmd::Killscope;
-use crate::support::redis_server::RedisServer;
+use crate::support::fixtures::published_fleet;
 
 #[test]
 fn a_fleet_on_one_synthetic_position_names_five_twins_and_counts_the_rest() {
     const SYMBOLS: usize = 12;
-    let server = RedisServer::start();
-    fleet::load(&mut server.client(), SYMBOLS);
-    Killscope::new()
-        .args([
-            "publish",
-            "--once",
-            "--discover",
-            "--position-source",
-            "synthetic",
-        ])
-        .args(["--redis-url", &server.url()])
-        .run()
-        .code(0);
+    let server = published_fleet(SYMBOLS, &["--position-source", "synthetic"]);
     let run = Killscope::new()
         .args(["verify", "--format", "json", "--redis-url", &server.url()])
         .run();

@@ -8,6 +8,7 @@ use redis::Commands;
 
 use crate::fleet;
 use crate::support::cmd::Killscope;
+use crate::support::fixtures::published_fleet;
 use crate::support::pty::{Terminal, pack, too_wide};
 use crate::support::redis_server::RedisServer;
 
@@ -52,18 +53,7 @@ fn every_read_command_fits_the_terminal_it_runs_in() {
 #[test]
 fn watch_redraws_in_place_and_keeps_the_top_of_the_sort_on_screen() {
     const SYMBOLS: usize = 40;
-    let server = RedisServer::start();
-    fleet::load(&mut server.client(), SYMBOLS);
-    Killscope::new()
-        .args([
-            "publish",
-            "--once",
-            "--discover",
-            "--redis-url",
-            &server.url(),
-        ])
-        .run()
-        .code(0);
+    let server = published_fleet(SYMBOLS, &[]);
     let url = server.url();
     let terminal = Terminal::start(
         80,

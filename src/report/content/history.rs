@@ -229,3 +229,21 @@ pub fn charts(s: &SymbolHistory) -> Option<[Chart; 2]> {
         Chart::weighted_components(format!("{} weighted components", s.symbol), stacked),
     ])
 }
+
+/// The entries a format lays out per symbol at the end, kept as they come.
+#[derive(Debug, Default)]
+pub struct KeptRows(std::collections::BTreeMap<String, Vec<EntryRow>>);
+
+impl KeptRows {
+    pub fn keep(&mut self, row: &EntryRow) {
+        self.0
+            .entry(row.symbol.clone())
+            .or_default()
+            .push(row.clone());
+    }
+
+    /// A symbol's rows, in the order they came.
+    pub fn of(&self, symbol: &str) -> &[EntryRow] {
+        self.0.get(symbol).map_or(&[], Vec::as_slice)
+    }
+}

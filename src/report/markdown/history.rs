@@ -2,31 +2,23 @@
 //! when `--svg` wrote them, then per symbol the transitions with their
 //! causes, the gaps, the entries that did not pass and the timeline.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{badge, cell, code, header_table, reproduce, table_head, table_row};
 use crate::history::{EntryRow, HistoryEnd, SymbolHistory};
 use crate::report::content::changes::{self, Precision};
-use crate::report::content::history::{self as words, TimeFormat};
+use crate::report::content::history::{self as words, KeptRows, TimeFormat};
 use crate::report::model::{HistoryFormat, HistoryHead};
 
 #[derive(Default)]
 pub struct HistoryMarkdown {
-    rows: BTreeMap<String, Vec<EntryRow>>,
+    rows: KeptRows,
 }
 
 impl HistoryFormat for HistoryMarkdown {
-    fn begin(&mut self, _head: &HistoryHead, _out: &mut dyn Write) -> std::io::Result<()> {
-        Ok(())
-    }
-
     fn entry(&mut self, row: &EntryRow, _out: &mut dyn Write) -> std::io::Result<()> {
-        self.rows
-            .entry(row.symbol.clone())
-            .or_default()
-            .push(row.clone());
+        self.rows.keep(row);
         Ok(())
     }
 
@@ -58,7 +50,7 @@ impl HistoryFormat for HistoryMarkdown {
         }
         let time = TimeFormat::for_report(end);
         for s in &end.symbols {
-            let rows = self.rows.get(&s.symbol).map_or(&[][..], Vec::as_slice);
+            let rows = self.rows.of(&s.symbol);
             symbol(&mut text, s, rows, time);
         }
         reproduce(&mut text, &head.header);

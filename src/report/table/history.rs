@@ -3,7 +3,6 @@
 //! the charts; then the run's summary. The rows are kept until the end,
 //! since a table groups them by symbol and the stream interleaves symbols.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -14,7 +13,7 @@ use crate::chart::render_terminal;
 use crate::checks::Status;
 use crate::history::{EntryRow, HistoryEnd, SymbolHistory};
 use crate::report::content::changes::{self, Precision};
-use crate::report::content::history::{self as words, TimeFormat};
+use crate::report::content::history::{self as words, KeptRows, TimeFormat};
 use crate::report::model::{HistoryFormat, HistoryHead, Style};
 
 /// Columns that hold numbers (right-aligned): K, R_net, the components, the stop.
@@ -27,28 +26,21 @@ const OPTIONAL: [usize; 5] = [7, 5, 6, 4, 8];
 
 pub struct HistoryTable {
     table: Table,
-    rows: BTreeMap<String, Vec<EntryRow>>,
+    rows: KeptRows,
 }
 
 impl HistoryTable {
     pub fn new(style: Style) -> HistoryTable {
         HistoryTable {
             table: Table::new(style),
-            rows: BTreeMap::new(),
+            rows: KeptRows::default(),
         }
     }
 }
 
 impl HistoryFormat for HistoryTable {
-    fn begin(&mut self, _head: &HistoryHead, _out: &mut dyn Write) -> std::io::Result<()> {
-        Ok(())
-    }
-
     fn entry(&mut self, row: &EntryRow, _out: &mut dyn Write) -> std::io::Result<()> {
-        self.rows
-            .entry(row.symbol.clone())
-            .or_default()
-            .push(row.clone());
+        self.rows.keep(row);
         Ok(())
     }
 
@@ -72,7 +64,7 @@ impl HistoryFormat for HistoryTable {
         }
         let time = TimeFormat::for_report(end);
         for s in &end.symbols {
-            let rows = self.rows.get(&s.symbol).map_or(&[][..], Vec::as_slice);
+            let rows = self.rows.of(&s.symbol);
             self.symbol(&mut text, head, s, rows, time);
         }
         for problem in &end.problems {

@@ -272,18 +272,7 @@ fn publish_refuses_discover_together_with_a_symbol_list() {
 
 #[test]
 fn sigint_during_a_pack_write_leaves_no_temporary_file() {
-    let server = RedisServer::start();
-    crate::fleet::load(&mut server.client(), 10_000);
-    Killscope::new()
-        .args([
-            "publish",
-            "--once",
-            "--discover",
-            "--redis-url",
-            &server.url(),
-        ])
-        .run()
-        .code(0);
+    let server = crate::support::fixtures::published_fleet(10_000, &[]);
     let dir = tempfile::tempdir().expect("tempdir");
     let pack = dir.path().join("pack.json");
     let temporary = || {
