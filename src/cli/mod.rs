@@ -15,7 +15,9 @@ use clap::{Parser, Subcommand};
 
 pub use read::{ExplainArgs, HistoryArgs, OnlyArg, SnapshotArgs, SortKey, VerifyArgs};
 pub use service::{PublishArgs, ServeArgs};
-pub use shared::{ColorChoice, Format, GlobalArgs, OutputArgs, SourceArgs, ThetaArgs};
+pub use shared::{
+    ColorChoice, Format, FreshnessArgs, GlobalArgs, OutputArgs, SourceArgs, ThetaArgs,
+};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 every check passed · 1 a check failed or could not be checked ·

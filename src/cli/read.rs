@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::shared::{JUDGEMENT, OUTPUT, OutputArgs, SELECTION, SOURCE, SourceArgs, ThetaArgs};
+use super::shared::{
+    FreshnessArgs, JUDGEMENT, OUTPUT, OutputArgs, SELECTION, SOURCE, SourceArgs, ThetaArgs,
+};
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
@@ -42,13 +44,8 @@ pub struct SnapshotArgs {
     #[arg(help_heading = OUTPUT, long, value_enum, default_value_t = SortKey::Symbol)]
     pub sort: SortKey,
 
-    /// A proposal older than this is stale.
-    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
-    pub max_age: String,
-
-    /// A timestamp further than this in the future counts as stale too.
-    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
-    pub max_skew: String,
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
 
     /// Evaluate ages as of this time (RFC 3339; default: the pack's capture time, or now).
     #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
@@ -98,13 +95,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
-    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
-    pub max_age: String,
-
-    /// A timestamp further than this in the future fails `fresh`.
-    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
-    pub max_skew: String,
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
 
     /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
     #[arg(help_heading = JUDGEMENT, long, default_value = "1e-12", value_name = "REL")]

@@ -2,7 +2,9 @@
 
 use clap::Args;
 
-use super::shared::{JUDGEMENT, OUTPUT, PUBLISHING, SELECTION, SERVING, SOURCE, ThetaArgs};
+use super::shared::{
+    FreshnessArgs, JUDGEMENT, OUTPUT, PUBLISHING, SELECTION, SERVING, SOURCE, ThetaArgs,
+};
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
@@ -113,13 +115,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub theta: ThetaArgs,
 
-    /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
-    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
-    pub max_age: String,
-
-    /// A timestamp further than this in the future fails `fresh`.
-    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
-    pub max_skew: String,
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
 
     /// Relative tolerance for reproduced values (they are expected bit-exact; at most 1e-9).
     #[arg(help_heading = JUDGEMENT, long, default_value = "1e-12", value_name = "REL")]

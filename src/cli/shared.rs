@@ -76,6 +76,18 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How old a proposal may be, in `fresh` (and a snapshot's `stale`).
+#[derive(Debug, Args)]
+pub struct FreshnessArgs {
+    /// A proposal older than this fails `fresh` (the upstream MetricsStale alert uses 30 s).
+    #[arg(help_heading = JUDGEMENT, long, default_value = "30s", value_name = "DUR")]
+    pub max_age: String,
+
+    /// A timestamp further than this in the future fails `fresh` too.
+    #[arg(help_heading = JUDGEMENT, long, default_value = "60s", value_name = "DUR")]
+    pub max_skew: String,
+}
+
 /// Where a read command gets its data.
 #[derive(Debug, Args)]
 pub struct SourceArgs {

@@ -87,8 +87,8 @@ pub fn verify(a: &cli::VerifyArgs, g: &cli::GlobalArgs, common: &Common) -> Resu
         .transpose()?;
     Ok(VerifyConfig {
         read,
-        max_age: parse_duration("--max-age", &a.max_age)?,
-        max_skew: parse_duration("--max-skew", &a.max_skew)?,
+        max_age: parse_duration("--max-age", &a.freshness.max_age)?,
+        max_skew: parse_duration("--max-skew", &a.freshness.max_skew)?,
         allow_empty: a.allow_empty,
         tolerance: tolerance(&a.tolerance)?,
         strict: a.strict,
@@ -146,8 +146,8 @@ pub fn snapshot(
         watch,
         diff: a.diff.clone(),
         sort: a.sort,
-        max_age: parse_duration("--max-age", &a.max_age)?,
-        max_skew: parse_duration("--max-skew", &a.max_skew)?,
+        max_age: parse_duration("--max-age", &a.freshness.max_age)?,
+        max_skew: parse_duration("--max-skew", &a.freshness.max_skew)?,
     })
 }
 

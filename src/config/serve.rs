@@ -68,8 +68,8 @@ pub fn serve_config(
     Ok(ServeConfig {
         verify: VerifyConfig {
             read,
-            max_age: parse_duration("--max-age", &a.max_age)?,
-            max_skew: parse_duration("--max-skew", &a.max_skew)?,
+            max_age: parse_duration("--max-age", &a.freshness.max_age)?,
+            max_skew: parse_duration("--max-skew", &a.freshness.max_skew)?,
             allow_empty: a.allow_empty,
             tolerance: tolerance(&a.tolerance)?,
             strict: a.strict,
