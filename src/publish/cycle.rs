@@ -117,8 +117,10 @@ impl Publisher {
         let symbols = Self::symbols(cfg, client, &mut report.notes)?;
         let inputs = read_inputs(cfg, client, &symbols)?;
         let mut computed = Vec::new();
-        for symbol in &symbols {
-            match compute(cfg, &self.theta, symbol, &inputs) {
+        // The kernel and the parsing around it, on every core.
+        let results = crate::parallel::map(&symbols, |symbol| compute(cfg, &self.theta, symbol, &inputs));
+        for (symbol, result) in symbols.iter().zip(results) {
+            match result {
                 Ok(c) => computed.push(c),
                 Err(Rejected::Skipped(why)) => {
                     report
@@ -150,15 +152,15 @@ impl Publisher {
         let mut cmds: Vec<Cmd> = Vec::new();
         // (symbol, index of its HSET, index of its XADD, publish?) in `cmds`.
         let mut plan = Vec::new();
-        for c in computed {
-            let key = cfg.prefix.proposal(&c.symbol);
+        // Which proposals to publish, and their fields, on every core; the
+        // commands are then laid out in order.
+        let rendered = crate::parallel::map(&computed, |c| {
             let cached = if c.absent {
                 None
             } else {
                 self.cache.get(&c.symbol)
             };
-            let publish = should_publish(cached, &c.proposal, now_secs, cfg.change_eps, max_age);
-            if publish {
+            should_publish(cached, &c.proposal, now_secs, cfg.change_eps, max_age).then(|| {
                 let provenance = Provenance {
                     theta_hash: Some(self.theta.hash.clone()),
                     position_source: Some(c.position_source.to_owned()),
@@ -166,7 +168,12 @@ impl Publisher {
                     publisher: Some(crate::TOOL.to_owned()),
                     stale: None,
                 };
-                let fields = render_proposal(&c.proposal, &c.market, &c.position, now, &provenance);
+                render_proposal(&c.proposal, &c.market, &c.position, now, &provenance)
+            })
+        });
+        for (c, fields) in computed.into_iter().zip(rendered) {
+            let key = cfg.prefix.proposal(&c.symbol);
+            if let Some(fields) = fields {
                 let hset_at = cmds.len();
                 cmds.push(hset(&key, &fields));
                 let xadd_at = cfg.stream.then(|| {
@@ -242,6 +249,12 @@ impl Publisher {
     }
 }
 
+/// One reply of the input round trip.
+enum Read {
+    Hash(HashRead),
+    Reply(Reply),
+}
+
 /// Every input of every symbol, from one pipelined round trip.
 struct Inputs {
     market: BTreeMap<Symbol, HashRead>,
@@ -283,32 +296,43 @@ fn read_inputs(
             positions::STREAM_LOOKBACK,
         ));
     }
-    let mut replies = client.pipeline(cmds)?.into_iter();
+    // Hashes are parsed straight from the socket into each hash's buffer;
+    // only EXISTS and XREVRANGE come back as generic replies.
+    let hashes_per_symbol = per_symbol - 1;
+    let mut replies = client
+        .pipeline_map(&cmds, |i, conn| {
+            let is_hash = i < symbols.len() * per_symbol && i % per_symbol < hashes_per_symbol;
+            Ok(if is_hash {
+                Read::Hash(conn.read_hash()?)
+            } else {
+                Read::Reply(conn.read_reply()?)
+            })
+        })?
+        .into_iter();
+    let hash = |read: Option<Read>| match read {
+        Some(Read::Hash(h)) => h,
+        _ => HashRead::Missing,
+    };
     let mut market = BTreeMap::new();
     let mut risk = BTreeMap::new();
     let mut hash_positions = BTreeMap::new();
     let mut absent = HashSet::new();
     for s in symbols {
-        market.insert(
-            s.clone(),
-            redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
-        );
-        risk.insert(
-            s.clone(),
-            redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
-        );
+        market.insert(s.clone(), hash(replies.next()));
+        risk.insert(s.clone(), hash(replies.next()));
         if wants_hash {
-            hash_positions.insert(
-                s,
-                redis_source::hash_read(replies.next().unwrap_or(Ok(Value::Nil))),
-            );
+            hash_positions.insert(s, hash(replies.next()));
         }
-        if let Some(Ok(Value::Int(0))) = replies.next() {
+        if let Some(Read::Reply(Ok(Value::Int(0)))) = replies.next() {
             absent.insert(s.clone());
         }
     }
     let stream = if wants_stream {
-        redis_source::stream_entries(replies.next().unwrap_or(Ok(Value::Nil)))
+        let reply = match replies.next() {
+            Some(Read::Reply(reply)) => reply,
+            _ => Ok(Value::Nil),
+        };
+        redis_source::stream_entries(reply)
     } else {
         Vec::new()
     };
