@@ -67,10 +67,10 @@ pub fn explain_format(format: Format, style: Style) -> Option<Box<dyn ExplainFor
 /// table keeps its rows until the end) rather than shared.
 pub fn history_format(format: Format, style: Style) -> Option<Box<dyn HistoryFormat>> {
     Some(match format {
-        Format::Table => Box::new(table::HistoryTable::new(style)),
-        Format::Json => Box::new(json::HistoryJson::default()),
+        Format::Table => Box::new(table::history::HistoryTable::new(style)),
+        Format::Json => Box::new(json::history::HistoryJson::default()),
         Format::Csv => Box::new(csv::HistoryCsv::new()),
-        Format::Markdown => Box::new(markdown::HistoryMarkdown::default()),
+        Format::Markdown => Box::new(markdown::history::HistoryMarkdown::default()),
         Format::Junit | Format::Tap | Format::Prometheus => return None,
     })
 }

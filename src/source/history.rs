@@ -17,7 +17,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::SourceInfo;
+use super::info::{SourceInfo, is_theta_hash};
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol};
 use crate::wire::RawHash;
@@ -260,7 +260,7 @@ pub fn unknown_theta_hashes<'a>(
     let mut hashes: Vec<String> = entries
         .filter_map(|e| e.fields.get("theta_hash"))
         .filter_map(|raw| std::str::from_utf8(raw).ok())
-        .filter(|h| super::is_theta_hash(h) && !known(h))
+        .filter(|h| is_theta_hash(h) && !known(h))
         .map(str::to_owned)
         .collect();
     hashes.sort();

@@ -7,16 +7,17 @@
 //! both judge the same bytes, and the pack is just a serialised capture.
 
 pub mod history;
+mod info;
 pub mod pack;
 pub mod pack_history;
 pub mod redis;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 pub use history::StreamCapture;
+pub use info::{SourceInfo, SourceKind, is_theta_hash};
 
 use crate::error::Result;
 use crate::keys::{Prefix, Symbol};
@@ -95,47 +96,6 @@ impl SymbolCapture {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    Redis,
-    RedisCluster,
-    Pack,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Redis => "redis",
-            SourceKind::RedisCluster => "redis-cluster",
-            SourceKind::Pack => "pack",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<SourceKind> {
-        [
-            SourceKind::Redis,
-            SourceKind::RedisCluster,
-            SourceKind::Pack,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-    }
-}
-
-/// What a report says about where its data came from. `target` is always
-/// redacted (no password).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceInfo {
-    pub kind: SourceKind,
-    pub target: String,
-}
-
-impl fmt::Display for SourceInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind.as_str(), self.target)
-    }
-}
-
 /// Everything one read produced, exactly as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capture {
@@ -200,10 +160,4 @@ pub fn referenced_theta_hashes<'a>(
     hashes.sort();
     hashes.dedup();
     hashes
-}
-
-/// Whether a `theta_hash` value can name a registry key: hex, at most 64
-/// digits (anything else is never sent to Redis).
-pub fn is_theta_hash(text: &str) -> bool {
-    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

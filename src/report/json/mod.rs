@@ -4,9 +4,7 @@
 //! JSON numbers when finite and Python's spellings (`"nan"`, `"inf"`) when not,
 //! since JSON has no NaN.
 
-mod history;
-
-pub use history::HistoryJson;
+pub(super) mod history;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};

@@ -4,11 +4,9 @@
 //! module only frames them.
 
 mod explain;
-mod history;
+pub(super) mod history;
 mod snapshot;
 mod verify;
-
-pub use history::HistoryMarkdown;
 
 use std::fmt::Write;
 

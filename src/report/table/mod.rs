@@ -6,11 +6,9 @@
 //! words come from [`super::content`]; this module only frames them.
 
 mod explain;
-mod history;
+pub(super) mod history;
 mod snapshot;
 mod verify;
-
-pub use history::HistoryTable;
 
 use std::fmt::Write;
 
