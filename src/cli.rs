@@ -108,6 +108,9 @@ pub enum Command {
     /// every published entry re-verified, gaps, charts.
     #[command(after_help = HISTORY_EXAMPLES)]
     History(HistoryArgs),
+    /// Theta from what was published: `theta infer`.
+    #[command(subcommand)]
+    Theta(ThetaCommand),
     /// Compute and write harvest proposals (drop-in for the upstream P2.5 publisher).
     #[command(after_help = PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
@@ -156,6 +159,18 @@ Examples:
 
 History needs the proposal stream: `killscope publish --stream` (or the upstream publisher
 with ENABLE_STREAM=true), which keeps about the last 10,000 publishes (MAXLEN ~ 10000).";
+
+const THETA_INFER_HELP: &str = "\
+Examples:
+  killscope theta infer                                 every symbol: current hashes and the stream
+  killscope theta infer --from examples/packs/production-2026-01-23.json --no-history
+  killscope theta infer --from captures/ --theta examples/theta/report-weights.json
+  killscope theta infer --since 2h --write-theta inferred.json
+  killscope verify --theta inferred.json                ...and confirm it
+
+Exit codes: 0 the observations fit one theta and determine part of it (whether or not a
+known theta is that one: the verdict says) · 1 nothing to infer from, nothing usable, or
+observations that do not fit the rest (named) · 2 killscope could not run · 130 interrupted.";
 
 const PUBLISH_EXAMPLES: &str = "\
 Examples:
@@ -416,6 +431,55 @@ pub struct HistoryArgs {
 
     /// What "now" is for --since/--until durations and the gap at the end (RFC 3339;
     /// default: the newest pack's capture time, or now).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+/// `killscope theta …`.
+#[derive(Debug, Subcommand)]
+pub enum ThetaCommand {
+    /// Infer the theta the publisher used from what it published — the weights, the threshold,
+    /// the ladder, the lock, costs and references — and say which known theta fits, or that none
+    /// does.
+    #[command(after_help = THETA_INFER_HELP)]
+    Infer(ThetaInferArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ThetaInferArgs {
+    /// Symbols to use (default: every proposal hash and every stream entry).
+    #[arg(value_name = "SYMBOL")]
+    pub symbols: Vec<String>,
+
+    /// Read these proof packs (their proposal hashes and the history they hold) instead of
+    /// Redis; repeat it, or name a directory of captures.
+    #[arg(long, value_name = "PACK|DIR")]
+    pub from: Vec<PathBuf>,
+
+    /// Use the proposal stream's entries from here on: a duration back from now (2h, 90m) or
+    /// an RFC 3339 time [default: the whole stream].
+    #[arg(long, value_name = "DUR|RFC3339", conflicts_with = "no_history")]
+    pub since: Option<String>,
+
+    /// Use only the current proposal hashes, not the proposal stream.
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// Also judge this theta (a JSON object of theta fields, as for verify); repeatable. The
+    /// defaults, the policy's harvest_params and the registry entries the proposals name are
+    /// always judged.
+    #[arg(long, value_name = "FILE")]
+    pub theta: Vec<PathBuf>,
+
+    /// Write the inferred point values as a --theta file (canonical JSON), for
+    /// `verify --theta FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub write_theta: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What "now" is for --since (RFC 3339; default: the newest pack's capture time, or now).
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
 }

@@ -8,6 +8,7 @@ mod publish;
 mod read;
 mod service;
 mod snapshot;
+mod theta_infer;
 mod verify;
 
 use std::path::Path;
@@ -24,7 +25,7 @@ pub fn run(config: Config) -> Result<Exit> {
     let one_shot = match &config.command {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
-        Command::Explain(_) | Command::History(_) => true,
+        Command::Explain(_) | Command::History(_) | Command::ThetaInfer(_) => true,
         Command::Publish(_) | Command::Completions(_) | Command::Man => false,
     };
     if one_shot {
@@ -35,6 +36,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
         Command::History(cfg) => history::run(&cfg),
+        Command::ThetaInfer(cfg) => theta_infer::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
         Command::Completions(shell) => {
             let mut cmd = Cli::command();

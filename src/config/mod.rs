@@ -12,11 +12,13 @@ mod model;
 mod parse;
 mod publish;
 mod read;
+mod theta_infer;
 
 pub use crate::theta::ThetaChoice;
 pub use model::{
     Command, Config, ExplainConfig, HistoryConfig, HistorySourceSpec, Output, PositionSource,
-    PublishConfig, ReadConfig, Retry, SnapshotConfig, SourceSpec, TimeSpec, VerifyConfig,
+    PublishConfig, ReadConfig, Retry, SnapshotConfig, SourceSpec, ThetaInferConfig, TimeSpec,
+    VerifyConfig,
 };
 pub use parse::parse_duration;
 
@@ -40,6 +42,9 @@ impl Config {
             cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
             cli::Command::History(a) => Command::History(history::history(a, g, &common)?),
+            cli::Command::Theta(cli::ThetaCommand::Infer(a)) => {
+                Command::ThetaInfer(theta_infer::theta_infer(a, g, &common)?)
+            }
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),
             cli::Command::Man => Command::Man,

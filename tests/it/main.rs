@@ -26,5 +26,6 @@ mod publish;
 mod pyfloat;
 mod secrets;
 mod support;
+mod theta_infer;
 mod vectors;
 mod wire;
