@@ -24,6 +24,7 @@ mod mutations;
 mod packs;
 mod publish;
 mod pyfloat;
+mod readme;
 mod secrets;
 mod support;
 mod theta_infer;
