@@ -24,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod explain;
 pub mod history;
+pub mod infer;
 pub mod kernel;
 pub mod keys;
 pub mod output;

@@ -10,6 +10,7 @@ use crate::source::HashRead;
 use crate::theta::{NamedTheta, ThetaBook};
 use crate::wire::{Field, MarketStateRecord, ProposalRecord, RawHash};
 
+use super::inferred::CaptureWeights;
 use super::model::{CheckId, Outcome, ServiceState, Settings};
 
 /// Why something could not be recomputed.
@@ -91,6 +92,9 @@ pub struct SymbolContext<'a> {
     pub service: Option<&'a ServiceState>,
     /// Every symbol with exactly this position, this one included.
     pub twins: &'a [Symbol],
+    /// The weights the whole capture implies, for a kill score no known
+    /// theta reproduces (`None` when judging a stream entry on its own).
+    pub weights: Option<&'a CaptureWeights<'a>>,
     /// The market inputs and age a recomputation uses.
     pub inputs: Result<Inputs, NoInputs>,
     /// Components, z and K recomputed from [`SymbolContext::inputs`].
@@ -114,6 +118,7 @@ pub struct Parts<'a> {
     pub settings: &'a Settings,
     pub service: Option<&'a ServiceState>,
     pub twins: &'a [Symbol],
+    pub weights: Option<&'a CaptureWeights<'a>>,
 }
 
 /// A published number the decision needs, readable and finite.
@@ -196,6 +201,7 @@ impl<'a> SymbolContext<'a> {
             settings: parts.settings,
             service: parts.service,
             twins: parts.twins,
+            weights: parts.weights,
             inputs,
             recomputed,
             basis,

@@ -15,6 +15,7 @@
 mod context;
 mod decision;
 mod environment;
+mod inferred;
 mod model;
 mod presence;
 mod reproduce;
@@ -25,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use context::{BasisOrigin, Check, SymbolContext, Unavailable};
+pub use inferred::{CaptureWeights, capture_observations};
 pub use model::{
     CheckId, CheckResult, Outcome, Published, ServiceFacts, ServiceState, Settings, Status,
     Summary, SymbolVerdict, Text,
@@ -90,6 +92,7 @@ pub fn judge_entry(
         settings,
         service: None,
         twins: &[],
+        weights: None,
     });
     let verdict = verdict_of(&cx, entry_checks());
     let inputs = cx.inputs.ok();
@@ -169,6 +172,7 @@ pub fn judge(
     // position-real looks across symbols; everything else needs one symbol
     // at a time, so each proposal is parsed, judged and dropped in turn.
     let twins = identical_positions(&symbols);
+    let weights = CaptureWeights::new(capture);
     crate::parallel::map(&symbols, |(symbol, cap)| {
         let prefix = &capture.prefix;
         let cx = SymbolContext::new(context::Parts {
@@ -187,6 +191,7 @@ pub fn judge(
             settings,
             service,
             twins: twins.get(*symbol).map_or(&[], |g| g.as_slice()),
+            weights: Some(&weights),
         });
         verdict(&cx)
     })

@@ -204,8 +204,15 @@ impl Check for KillScoreReproduces {
                 f(boundary.at)
             )),
             Match::Differs => {
-                let diagnosis = diagnose(cx, published_k, ks.z, rec);
-                Outcome::fail(text!("{} ≠ published; {diagnosis}", Show(&how)))
+                let (diagnosis, none_reproduces) = diagnose(cx, published_k, ks.z, rec);
+                let inferred = if none_reproduces {
+                    cx.weights
+                        .and_then(|w| w.note(values, published_k))
+                        .map_or_else(String::new, |note| format!("; {note}"))
+                } else {
+                    String::new()
+                };
+                Outcome::fail(text!("{} ≠ published; {diagnosis}{inferred}", Show(&how)))
             }
         };
         outcome.values(text!("{}", f(ks.kill_score)), text!("{}", f(published_k)))
@@ -221,8 +228,14 @@ impl<F: Fn(&mut std::fmt::Formatter<'_>) -> std::fmt::Result> std::fmt::Display 
     }
 }
 
-/// Which known theta would reproduce a published K, and the z it implies.
-fn diagnose(cx: &SymbolContext<'_>, published_k: f64, z: f64, rec: &ProposalRecord) -> String {
+/// Which known theta would reproduce a published K, and the z it implies;
+/// true when none does.
+fn diagnose(
+    cx: &SymbolContext<'_>,
+    published_k: f64,
+    z: f64,
+    rec: &ProposalRecord,
+) -> (String, bool) {
     let published = recompute::published_components(rec);
     let reproducers: Vec<String> = cx
         .book
@@ -255,11 +268,17 @@ fn diagnose(cx: &SymbolContext<'_>, published_k: f64, z: f64, rec: &ProposalReco
         } else {
             format!("also tried {}", tried.join(", "))
         };
-        format!("no known theta reproduces it ({tried}); {implied}")
+        (
+            format!("no known theta reproduces it ({tried}); {implied}"),
+            true,
+        )
     } else {
-        format!(
-            "theta {} reproduces the published value; {implied}",
-            reproducers.join(" and ")
+        (
+            format!(
+                "theta {} reproduces the published value; {implied}",
+                reproducers.join(" and ")
+            ),
+            false,
         )
     }
 }

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub use read::{ExplainArgs, HistoryArgs, OnlyArg, SnapshotArgs, SortKey, VerifyArgs};
+pub use read::{
+    ExplainArgs, HistoryArgs, OnlyArg, SnapshotArgs, SortKey, ThetaInferArgs, VerifyArgs,
+};
 pub use service::{PublishArgs, ServeArgs};
 pub use shared::{
     ColorChoice, Format, FreshnessArgs, GlobalArgs, OutputArgs, SourceArgs, ThetaArgs,
@@ -65,6 +67,9 @@ pub enum Command {
     /// every published entry re-verified, gaps, charts.
     #[command(after_help = HISTORY_EXAMPLES)]
     History(HistoryArgs),
+    /// Theta from what was published: `theta infer`.
+    #[command(subcommand)]
+    Theta(ThetaCommand),
     /// Compute and write harvest proposals (drop-in for the upstream P2.5 publisher).
     #[command(after_help = PUBLISH_EXAMPLES)]
     Publish(PublishArgs),
@@ -126,6 +131,18 @@ Examples:
 History needs the proposal stream: `killscope publish --stream` (or the upstream publisher
 with ENABLE_STREAM=true), which keeps about the last 10,000 publishes (MAXLEN ~ 10000).";
 
+const THETA_INFER_HELP: &str = "\
+Examples:
+  killscope theta infer                                 every symbol: current hashes and the stream
+  killscope theta infer --from examples/packs/production-2026-01-23.json --no-history
+  killscope theta infer --from captures/ --theta examples/theta/report-weights.json
+  killscope theta infer --since 2h --write-theta inferred.json
+  killscope verify --theta inferred.json                ...and confirm it
+
+Exit codes: 0 the observations fit one theta and determine part of it (whether or not a
+known theta is that one: the verdict says) · 1 nothing to infer from, nothing usable, or
+observations that do not fit the rest (named) · 2 killscope could not run · 130 interrupted.";
+
 const PUBLISH_EXAMPLES: &str = "\
 Examples:
   killscope publish --once --dry-run                    compute and print, write nothing
@@ -138,6 +155,16 @@ Examples:
   killscope serve --theta-from-policy --interval 5s
   killscope serve --symbols BTCUSDT,ETHUSDT --listen 127.0.0.1:9142
   curl -s http://127.0.0.1:8042/healthz";
+
+/// `killscope theta …`.
+#[derive(Debug, Subcommand)]
+pub enum ThetaCommand {
+    /// Infer the theta the publisher used from what it published — the weights, the threshold,
+    /// the ladder, the lock, costs and references — and say which known theta fits, or that none
+    /// does.
+    #[command(after_help = THETA_INFER_HELP)]
+    Infer(ThetaInferArgs),
+}
 
 #[cfg(test)]
 mod tests {

@@ -211,3 +211,42 @@ pub struct HistoryArgs {
     #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
     pub now: Option<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct ThetaInferArgs {
+    /// Symbols to use (default: every proposal hash and every stream entry).
+    #[arg(value_name = "SYMBOL")]
+    pub symbols: Vec<String>,
+
+    /// Read these proof packs (their proposal hashes and the history they hold) instead of
+    /// Redis; repeat it, or name a directory of captures.
+    #[arg(help_heading = SOURCE, long, value_name = "PACK|DIR")]
+    pub from: Vec<PathBuf>,
+
+    /// Use the proposal stream's entries from here on: a duration back from now (2h, 90m) or
+    /// an RFC 3339 time [default: the whole stream].
+    #[arg(help_heading = SELECTION, long, value_name = "DUR|RFC3339", conflicts_with = "no_history")]
+    pub since: Option<String>,
+
+    /// Use only the current proposal hashes, not the proposal stream.
+    #[arg(help_heading = SELECTION, long)]
+    pub no_history: bool,
+
+    /// Also judge this theta (a JSON object of theta fields, as for verify); repeatable. The
+    /// defaults, the policy's harvest_params and the registry entries the proposals name are
+    /// always judged.
+    #[arg(help_heading = JUDGEMENT, long, value_name = "FILE")]
+    pub theta: Vec<PathBuf>,
+
+    /// What "now" is for --since (RFC 3339; default: the newest pack's capture time, or now).
+    #[arg(help_heading = JUDGEMENT, long, value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Write the inferred point values as a --theta file (canonical JSON), for
+    /// `verify --theta FILE`.
+    #[arg(help_heading = OUTPUT, long, value_name = "FILE")]
+    pub write_theta: Option<PathBuf>,
+}

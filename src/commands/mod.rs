@@ -10,6 +10,7 @@ mod read;
 mod serve;
 mod service;
 mod snapshot;
+mod theta_infer;
 mod verify;
 
 use crate::config::{Command, Config};
@@ -20,7 +21,7 @@ pub fn run(config: Config) -> Result<Exit> {
     let one_shot = match &config.command {
         Command::Verify(cfg) => cfg.retry.is_none(),
         Command::Snapshot(cfg) => cfg.watch.is_none(),
-        Command::Explain(_) | Command::History(_) => true,
+        Command::Explain(_) | Command::History(_) | Command::ThetaInfer(_) => true,
         Command::Publish(_) | Command::Serve(_) | Command::Completions(_) | Command::Man(_) => {
             false
         }
@@ -33,6 +34,7 @@ pub fn run(config: Config) -> Result<Exit> {
         Command::Snapshot(cfg) => snapshot::run(&cfg),
         Command::Explain(cfg) => explain::run(&cfg),
         Command::History(cfg) => history::run(&cfg),
+        Command::ThetaInfer(cfg) => theta_infer::run(&cfg),
         Command::Publish(cfg) => publish::run(&cfg),
         Command::Serve(cfg) => serve::run(&cfg),
         Command::Completions(shell) => docs::completions(shell),

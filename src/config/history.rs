@@ -18,7 +18,7 @@ const PIPED: (usize, usize) = (100, 16);
 const MAX_ROWS: usize = 24;
 
 /// `2h` back from now, or an RFC 3339 time.
-fn time_spec(option: &str, text: &str) -> Result<TimeSpec> {
+pub(super) fn time_spec(option: &str, text: &str) -> Result<TimeSpec> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
         return Ok(TimeSpec::At(t.with_timezone(&chrono::Utc)));
     }
@@ -32,7 +32,7 @@ fn time_spec(option: &str, text: &str) -> Result<TimeSpec> {
 }
 
 /// A positive whole number from the environment (`COLUMNS`, `LINES`).
-fn env_size(name: &str) -> Option<usize> {
+pub(super) fn env_size(name: &str) -> Option<usize> {
     std::env::var(name)
         .ok()?
         .trim()

@@ -13,11 +13,12 @@ mod parse;
 mod publish;
 mod read;
 mod serve;
+mod theta_infer;
 
 pub use crate::theta::ThetaChoice;
 pub use model::{
     ExplainConfig, HistoryConfig, HistorySourceSpec, Output, PositionSource, PublishConfig,
-    ReadConfig, Retry, SnapshotConfig, SourceSpec, TimeSpec, VerifyConfig,
+    ReadConfig, Retry, SnapshotConfig, SourceSpec, ThetaInferConfig, TimeSpec, VerifyConfig,
 };
 pub use parse::{parse_duration, usage_error};
 pub use serve::ServeConfig;
@@ -41,6 +42,7 @@ pub enum Command {
     Explain(ExplainConfig),
     Verify(VerifyConfig),
     History(HistoryConfig),
+    ThetaInfer(ThetaInferConfig),
     Publish(PublishConfig),
     Serve(ServeConfig),
     Completions(clap_complete::Shell),
@@ -64,6 +66,9 @@ impl Config {
             cli::Command::Snapshot(a) => Command::Snapshot(read::snapshot(a, g, &common)?),
             cli::Command::Explain(a) => Command::Explain(read::explain(a, g, &common)?),
             cli::Command::History(a) => Command::History(history::history(a, g, &common)?),
+            cli::Command::Theta(cli::ThetaCommand::Infer(a)) => {
+                Command::ThetaInfer(theta_infer::theta_infer(a, g, &common)?)
+            }
             cli::Command::Publish(a) => Command::Publish(publish::publish_config(a, g, &common)?),
             cli::Command::Serve(a) => Command::Serve(serve::serve_config(a, g, &common)?),
             cli::Command::Completions { shell } => Command::Completions(*shell),

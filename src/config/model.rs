@@ -10,7 +10,7 @@ use crate::keys::{Prefix, Symbol, SymbolRule};
 use crate::report::{ChartSize, Style};
 use crate::source::Selection;
 use crate::source::redis::Endpoint;
-use crate::theta::ThetaChoice;
+use crate::theta::{NamedTheta, ThetaChoice};
 
 /// Where a read command gets its data.
 #[derive(Debug, Clone)]
@@ -125,6 +125,26 @@ pub struct HistoryConfig {
     pub allow_empty: bool,
     pub svg: Option<PathBuf>,
     pub chart: ChartSize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ThetaInferConfig {
+    /// Packs (their hashes and history), or Redis (hashes and stream).
+    pub source: HistorySourceSpec,
+    pub prefix: Prefix,
+    pub rule: SymbolRule,
+    pub selection: Selection,
+    /// `--theta FILE`s, judged besides the defaults, the policy and the registry.
+    pub thetas: Vec<NamedTheta>,
+    pub output: Output,
+    pub now: Option<DateTime<Utc>>,
+    pub command_line: String,
+    pub since: Option<TimeSpec>,
+    /// Read the proposal stream (false with `--no-history`).
+    pub history: bool,
+    pub write_theta: Option<PathBuf>,
+    /// The terminal's width for tables; `None` when piped (full lines).
+    pub width: Option<usize>,
 }
 
 /// Where `publish` gets positions.

@@ -27,14 +27,15 @@ use crate::cli::Format;
 
 pub use json::summary_json;
 pub use model::{
-    ChartSize, ExplainFormat, ExplainReport, Header, HistoryFormat, HistoryHead, Only, ReportKind,
-    SnapshotFormat, SnapshotReport, Style, VerifyFormat, VerifyReport, timestamp,
+    ChartSize, ExplainFormat, ExplainReport, Header, HistoryFormat, HistoryHead, HistoryUse,
+    ObservationsRead, Only, ReportKind, SnapshotFormat, SnapshotReport, Style, ThetaInferFormat,
+    ThetaInferReport, VerifyFormat, VerifyReport, WrittenTheta, timestamp,
 };
 pub use stream::write_verify;
 
 pub use prometheus::status_code;
 
-// The four factories below are the one statement of which format renders
+// The factories below are the one statement of which format renders
 // which report: validation, help and error messages all ask them.
 
 pub fn verify_format(format: Format, style: Style) -> Option<Box<dyn VerifyFormat>> {
@@ -80,6 +81,15 @@ pub fn history_format(format: Format, style: Style) -> Option<Box<dyn HistoryFor
     })
 }
 
+pub fn theta_infer_format(format: Format, style: Style) -> Option<Box<dyn ThetaInferFormat>> {
+    Some(match format {
+        Format::Table => Box::new(table::Table { style }),
+        Format::Json => Box::new(json::Json),
+        Format::Markdown => Box::new(markdown::Markdown),
+        Format::Junit | Format::Tap | Format::Prometheus | Format::Csv => return None,
+    })
+}
+
 /// Whether `format` can render a `kind` report.
 pub fn renders(kind: ReportKind, format: Format) -> bool {
     let style = Style::default();
@@ -88,6 +98,7 @@ pub fn renders(kind: ReportKind, format: Format) -> bool {
         ReportKind::Snapshot => snapshot_format(format, style).is_some(),
         ReportKind::Explain => explain_format(format, style).is_some(),
         ReportKind::History => history_format(format, style).is_some(),
+        ReportKind::ThetaInfer => theta_infer_format(format, style).is_some(),
     }
 }
 

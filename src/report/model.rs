@@ -6,6 +6,7 @@ use crate::chart::Glyphs;
 use crate::checks::{Summary, SymbolVerdict};
 use crate::explain::Explanation;
 use crate::history::{EntryRow, HistoryEnd};
+use crate::infer::{Conclusion, Inference, ObservationNote, ThetaFileField, Verdict};
 use crate::keys::Prefix;
 use crate::snapshot::{Diff, Row};
 use crate::source::SourceInfo;
@@ -140,6 +141,66 @@ pub trait HistoryFormat {
     }
 }
 
+/// What `theta infer` read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationsRead {
+    /// Current proposal hashes read.
+    pub hashes: usize,
+    /// Proposal-stream entries read.
+    pub entries: usize,
+    /// Hashes that are the same publish as a stream entry, counted once.
+    pub duplicates: usize,
+    /// Stream entries other services wrote, passed over.
+    pub other_entries: usize,
+    pub history: HistoryUse,
+}
+
+/// Whether, and which part of, the proposal stream was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryUse {
+    Read {
+        stream: String,
+        range: HistoryRange,
+    },
+    /// `--no-history`.
+    NotAsked,
+    /// Packs without a history field.
+    NotInPacks,
+}
+
+/// The `--theta` file `theta infer` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenTheta {
+    pub path: String,
+    pub fields: Vec<ThetaFileField>,
+    /// The hash of the theta the file gives (its fields over the defaults).
+    pub hash: String,
+}
+
+/// `theta infer`'s result.
+#[derive(Debug, Clone)]
+pub struct ThetaInferReport {
+    /// `theta` is unused: an inference has no theta of its own.
+    pub header: Header,
+    pub read: ObservationsRead,
+    pub inference: Inference,
+    /// Fields that are there but cannot be read, by observation.
+    pub unreadable: Vec<ObservationNote>,
+    /// The thetas judged: defaults, policy, registry entries, `--theta` files.
+    pub known: Vec<NamedTheta>,
+    /// Every known theta judged; `None` when nothing was inferred to judge by.
+    pub verdict: Option<Verdict>,
+    pub conclusion: Conclusion,
+    pub written: Option<WrittenTheta>,
+    /// The table's width (`None`: full lines).
+    pub width: Option<usize>,
+}
+
+/// A format of `theta infer` reports.
+pub trait ThetaInferFormat {
+    fn theta_infer(&self, report: &ThetaInferReport) -> String;
+}
+
 /// A format of verify reports, written piece by piece: what comes before
 /// the symbols, each symbol (rendered on worker threads, a chunk at a time,
 /// and written in order), and what comes after. At ten thousand symbols a
@@ -176,6 +237,7 @@ pub enum ReportKind {
     Snapshot,
     Explain,
     History,
+    ThetaInfer,
 }
 
 impl ReportKind {
@@ -185,6 +247,7 @@ impl ReportKind {
             ReportKind::Snapshot => "snapshot",
             ReportKind::Explain => "explain",
             ReportKind::History => "history",
+            ReportKind::ThetaInfer => "theta infer",
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct PackHistorySource {
 
 /// The pack files `paths` name: files as given, directories as the
 /// `*.json` files directly in them, in name order.
-fn pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {

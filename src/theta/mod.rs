@@ -13,6 +13,6 @@ mod resolve;
 pub use book::ThetaBook;
 pub use named::{
     FIELD_NAMES, NamedTheta, Origin, ThetaError, canonical_json, from_harvest_params,
-    from_overrides_json, get, hash,
+    from_overrides_json, get, hash, overrides_json, with_overrides,
 };
 pub use resolve::{Resolved, ThetaChoice, book, from_policy, register, run_theta};

@@ -155,16 +155,40 @@ fn finite_number(field: &str, value: &Value) -> Result<f64, ThetaError> {
 
 /// The canonical JSON text of a theta (see the module docs).
 pub fn canonical_json(theta: &Theta) -> String {
-    let mut names: Vec<&str> = FIELD_NAMES.to_vec();
-    names.sort_unstable();
-    let body: Vec<String> = names
+    let fields: Vec<(&str, f64)> = FIELD_NAMES
         .iter()
-        .map(|name| {
-            let value = get(theta, name).unwrap_or(f64::NAN);
-            format!("\"{name}\":{}", pyfloat::format(value))
-        })
+        .map(|name| (*name, get(theta, name).unwrap_or(f64::NAN)))
+        .collect();
+    overrides_json(&fields)
+}
+
+/// Some fields in the canonical form (keys sorted by byte value, no white
+/// space, Python's `repr(float)`): a `--theta` file that sets exactly these
+/// and leaves the rest at their defaults. Unknown names are left out.
+pub fn overrides_json(fields: &[(&str, f64)]) -> String {
+    let mut known: Vec<(&str, f64)> = fields
+        .iter()
+        .copied()
+        .filter(|(name, _)| FIELD_NAMES.contains(name))
+        .collect();
+    known.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    known.dedup_by(|a, b| a.0 == b.0);
+    let body: Vec<String> = known
+        .iter()
+        .map(|(name, value)| format!("\"{name}\":{}", pyfloat::format(*value)))
         .collect();
     format!("{{{}}}", body.join(","))
+}
+
+/// The defaults with some fields set by name (unknown names ignored).
+pub fn with_overrides(fields: &[(&str, f64)]) -> Theta {
+    let mut theta = Theta::default();
+    for (name, value) in fields {
+        if let Some(slot) = field_mut(&mut theta, name) {
+            *slot = *value;
+        }
+    }
+    theta
 }
 
 /// First 16 hex digits of SHA-256 over the canonical JSON.
@@ -284,6 +308,22 @@ mod tests {
         assert_eq!(theta.cost_bps, 12.0);
         assert_eq!(theta.fallback_stop_pct, 0.03);
         assert_eq!(ignored, ["x"]);
+    }
+
+    #[test]
+    fn overrides_are_written_in_canonical_form_and_read_back() {
+        let text = overrides_json(&[("k_ts_drop", 0.5), ("T1_R", 1.7), ("be_plus_pct", 1e-05)]);
+        assert_eq!(text, r#"{"T1_R":1.7,"be_plus_pct":1e-05,"k_ts_drop":0.5}"#);
+        let theta = from_overrides_json(&text);
+        assert_eq!(
+            theta,
+            Ok(with_overrides(&[
+                ("k_ts_drop", 0.5),
+                ("T1_R", 1.7),
+                ("be_plus_pct", 1e-05)
+            ]))
+        );
+        assert_eq!(overrides_json(&[]), "{}");
     }
 
     #[test]

@@ -32,5 +32,6 @@ mod secrets;
 mod serve;
 mod support;
 mod terminal;
+mod theta_infer;
 mod vectors;
 mod wire;

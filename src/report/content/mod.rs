@@ -10,6 +10,7 @@ pub mod changes;
 pub mod explain;
 pub mod history;
 pub mod snapshot;
+pub mod theta_infer;
 pub mod verify;
 
 use std::fmt::Write;

@@ -6,6 +6,7 @@
 mod explain;
 pub mod history;
 mod snapshot;
+mod theta_infer;
 mod verify;
 
 use std::fmt::Write;
