@@ -359,8 +359,9 @@ pub fn run(cfg: &ThetaInferConfig) -> Result<Exit> {
             output::error(&Error::usage(problem));
         }
     }
-    output::emit(&cfg.output, ReportKind::ThetaInfer, |format, style| {
-        report::theta_infer_format(format, style).map(|f| f.theta_infer(&report))
+    output::emit(&cfg.output, ReportKind::ThetaInfer, |format, style, w| {
+        report::theta_infer_format(format, style)
+            .map(|f| w.write_all(f.theta_infer(&report).as_bytes()))
     })?;
     Ok(if report.conclusion.passed {
         Exit::Pass

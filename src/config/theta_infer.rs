@@ -64,7 +64,7 @@ pub fn theta_infer(
         rule: common.rule.clone(),
         selection: symbols(&common.rule, &a.symbols)?,
         thetas,
-        output: output(&a.output, ReportKind::ThetaInfer, common.color, false)?,
+        output: output(&a.output, ReportKind::ThetaInfer, common.color, false, None)?,
         now: parse_now(a.now.as_deref())?,
         command_line: common.command_line.clone(),
         since: a

@@ -118,7 +118,9 @@ impl Publisher {
         let inputs = read_inputs(cfg, client, &symbols)?;
         let mut computed = Vec::new();
         // The kernel and the parsing around it, on every core.
-        let results = crate::parallel::map(&symbols, |symbol| compute(cfg, &self.theta, symbol, &inputs));
+        let results = crate::parallel::map(&symbols, |symbol| {
+            compute(cfg, &self.theta, symbol, &inputs)
+        });
         for (symbol, result) in symbols.iter().zip(results) {
             match result {
                 Ok(c) => computed.push(c),

