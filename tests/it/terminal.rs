@@ -31,7 +31,7 @@ fn every_read_command_fits_the_terminal_it_runs_in() {
             let code = terminal.wait();
             let text = terminal.text();
             assert!(
-                text.contains(&format!("killscope {}", args[0])) || args[0] == "theta",
+                text.contains(&format!("killscope {}", args[0])),
                 "{args:?} at {cols} columns printed:\n{text}"
             );
             assert!(code <= 1, "{args:?} exited {code}:\n{text}");
