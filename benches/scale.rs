@@ -332,6 +332,12 @@ fn main() {
     }
     print_rows(&rows);
     print_growth(&rows);
+    // wait4's peak RSS of a child starts from this process's own (the
+    // child is spawned by vfork), so this is a floor under every figure.
+    println!(
+        "this benchmark's own RSS: {:.1} MB (a floor under the RSS columns)",
+        vm_rss_kb(std::process::id()) as f64 / 1024.0
+    );
 
     let fleet_size = opts.sizes.iter().copied().max().unwrap_or(1000).min(1000);
     redis::cmd("FLUSHALL")

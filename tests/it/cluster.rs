@@ -62,7 +62,7 @@ fn every_command_works_on_a_three_primary_cluster() {
     let seeds = cluster.seeds();
     let mut con = cluster.client();
     let mut pipe = redis::cluster::cluster_pipe();
-    for cmd in fleet::hset_commands(SYMBOLS) {
+    for cmd in fleet::hset_commands(0..SYMBOLS) {
         pipe.add_command(cmd).ignore();
     }
     pipe.query::<()>(&mut con).expect("load the fleet");

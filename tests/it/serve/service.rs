@@ -215,7 +215,7 @@ fn on_a_cluster_under_the_documented_read_only_acl() {
     let cluster = RedisCluster::start(3);
     let seeds = cluster.seeds();
     let mut pipe = redis::cluster::cluster_pipe();
-    for cmd in crate::fleet::hset_commands(100) {
+    for cmd in crate::fleet::hset_commands(0..100) {
         pipe.add_command(cmd).ignore();
     }
     pipe.query::<()>(&mut cluster.client())
