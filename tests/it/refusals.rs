@@ -180,13 +180,23 @@ fn help_is_ordered_by_purpose_and_man_pages_cover_every_command() {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .collect();
     pages.sort();
-    // killscope.1, and a page per command clap knows (help aside).
-    let mut expected: Vec<String> = <killscope::cli::Cli as clap::CommandFactory>::command()
-        .get_subcommands()
-        .filter(|c| !c.is_hide_set())
-        .map(|c| format!("killscope-{}.1", c.get_name()))
-        .chain(["killscope.1".to_owned()])
-        .collect();
+    // killscope.1, and a page per command and subcommand clap knows (help
+    // aside): killscope-theta.1 and killscope-theta-infer.1 too.
+    fn pages_of(cmd: &clap::Command, name: &str, out: &mut Vec<String>) {
+        out.push(format!("{name}.1"));
+        for sub in cmd
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        {
+            pages_of(sub, &format!("{name}-{}", sub.get_name()), out);
+        }
+    }
+    let mut expected = Vec::new();
+    pages_of(
+        &<killscope::cli::Cli as clap::CommandFactory>::command(),
+        "killscope",
+        &mut expected,
+    );
     expected.sort();
     assert!(expected.len() >= 7, "{expected:?}");
     assert_eq!(pages, expected);
