@@ -354,8 +354,14 @@ fn main() {
         shown.join(", ")
     );
 
+    // Serve's figures are stated at 10,000 symbols (#14), else the largest.
     let largest = opts.sizes.iter().copied().max().unwrap_or(100);
-    let serve = scale_serve::measure_serve(&server, largest, opts.runs, fleet_size, opts.cycles);
+    let serve_size = if opts.sizes.contains(&10_000) {
+        10_000
+    } else {
+        largest
+    };
+    let serve = scale_serve::measure_serve(&server, serve_size, opts.runs, fleet_size, opts.cycles);
     for line in scale_serve::describe(&serve) {
         println!("{line}");
     }
